@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared paths and helpers for the project's scripts.  Source it; do not run it.
+#
+# Everything heavy (the unpacked kernel tree, the kernel build, bindgen, the VM root filesystem)
+# lives in a cache outside the repository, keyed by the versions that produced it, so a second
+# run reuses it.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${XFSHM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xfs-healthmon-rs}
+LLVM_SUFFIX=-19
+NPROC=$(nproc)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The kernel source and rust-src versions chosen by setup.sh are recorded here.
+VERSIONS_FILE=$CACHE/versions.env
+
+load_versions() {
+	[ -f "$VERSIONS_FILE" ] || die "no $VERSIONS_FILE: run scripts/setup.sh first"
+	# shellcheck disable=SC1090
+	. "$VERSIONS_FILE"
+	KSRC=$CACHE/src/linux-$LINUX_VERSION
+	RUST_LIB_SRC=$CACHE/rust-src-$RUST_VERSION/usr/src/rustc-$RUST_VERSION/library
+	BINDGEN=$CACHE/bindgen-0.72.1/bin/bindgen
+	export RUST_LIB_SRC
+	export PATH="$CACHE/bindgen-0.72.1/bin:$PATH"
+}
+
+# The kernel build directory is keyed by the source version and the config fragment's hash.
+kbuild_dir() {
+	local h
+	h=$(cat "$TOP/scripts/kernel.config" | sha256sum | cut -c1-12)
+	echo "$CACHE/kbuild-$LINUX_VERSION-$h"
+}
+
+kmake() {
+	make -C "$KSRC" O="$KBUILD" LLVM=$LLVM_SUFFIX "$@"
+}
+
+# The Debian mirror of the machine's own apt sources (never written into a file of the repo).
+mirror_uri() {
+	local f uri
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		# deb822: the first stanza of type deb whose URIs is not a security archive.
+		uri=$(awk 'tolower($1)=="uris:" && $2 !~ /security/ {print $2; exit}' "$f")
+		[ -n "$uri" ] && { echo "$uri"; return; }
+	done
+	if [ -f /etc/apt/sources.list ]; then
+		awk '$1=="deb" && $0 !~ /security/ { for (i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+			/etc/apt/sources.list
+	fi
+}

@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the test VM as PID 1 (exec'd by the root filesystem's /sbin/xfshm-init): loads the
+# chosen xfs.ko, runs the host's command from /xfshm/cmd on the virtio console, records its exit
+# status and the kernel log in /xfshm, and powers off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=${TERM:-linux}
+mount -t 9p -o trans=virtio,version=9p2000.L,ro modules /lib/modules
+. /xfshm/env
+export XFSHM_VARIANT
+export TEST_DEV=/dev/vda SCRATCH_DEV=/dev/vdb SCRATCH_RTDEV=/dev/vdc SCRATCH_LOGDEV=/dev/vdd
+export TEST_DIR=/mnt/test SCRATCH_MNT=/mnt/scratch XFSHM_OUT=/xfshm/out
+hostname xfshm-vm
+
+finish() {
+	echo "$1" > /xfshm/status
+	dmesg > /xfshm/dmesg 2>/dev/null
+	sync
+	echo o > /proc/sysrq-trigger
+	sleep 10
+	reboot -f
+}
+
+exec </dev/hvc0 >/dev/hvc0 2>&1
+
+# Load what xfs.ko depends on from the kernel's modules, then the chosen xfs.ko itself.
+for dep in $(modinfo -F depends /xfshm/xfs.ko | tr ',' ' '); do
+	modprobe "$dep" || { echo "guest: cannot load $dep"; finish 125; }
+done
+if ! insmod /xfshm/xfs.ko; then
+	echo "guest: cannot load the $XFSHM_VARIANT xfs.ko"
+	finish 125
+fi
+echo "xfshm: loaded the $XFSHM_VARIANT xfs.ko" > /dev/kmsg
+
+cd /host
+if [ "$XFSHM_INTERACTIVE" = 1 ]; then
+	echo "xfshm VM ($XFSHM_VARIANT xfs.ko): TEST_DEV=$TEST_DEV SCRATCH_DEV=$SCRATCH_DEV; exit to power off"
+	setsid -c bash -l
+	finish 0
+fi
+bash /xfshm/cmd
+finish $?

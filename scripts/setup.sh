@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install everything the build and the tests need, on a fresh machine, idempotently:
+#  - bookworm build packages (system apt, install only),
+#  - linux-source-7.2 and the rust-src matching `rustc --version`, fetched from the newer suites
+#    of the machine's own Debian mirror through a private apt state (the system's apt configuration
+#    is never changed and no host name is written anywhere),
+#  - bindgen-cli 0.72.1,
+# all kept in $CACHE and keyed by version, so a second run does nothing.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+mkdir -p "$CACHE"
+
+# 1. Build packages from the machine's own suite.
+PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio kmod clang-19 lld-19 llvm-19
+      libclang-19-dev qemu-system-x86 mmdebstrap xz-utils rsync"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	log "installing build packages:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq || die "apt-get update failed"
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null \
+		|| die "apt-get install failed for:$missing"
+fi
+
+# 2. A private apt state for the newer suites, with the mirror read from the system's sources.
+APTP=$CACHE/apt
+papt() {
+	"$@" -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$APTP/etc" \
+		-o Dir::State::Lists="$APTP/lists" -o Dir::Cache="$APTP/cache" \
+		-o Dir::State::Status=/var/lib/dpkg/status \
+		-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root -q
+}
+apt_ready=
+private_apt() {
+	[ -n "$apt_ready" ] && return
+	local uri
+	uri=$(mirror_uri)
+	[ -n "$uri" ] || die "cannot find a Debian mirror in the system's apt sources"
+	mkdir -p "$APTP/etc" "$APTP/lists/partial" "$APTP/cache/archives/partial"
+	cat > "$APTP/etc/extra.sources" <<EOS
+Types: deb
+URIs: $uri
+Suites: sid trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	log "updating private apt lists (sid, trixie-backports)"
+	papt apt-get update >/dev/null || die "private apt-get update failed"
+	apt_ready=1
+	MIRROR_URI=$uri
+}
+
+# Candidate version of a package in the private state, optionally matching a prefix.
+pkg_versions() {
+	papt apt-cache madison "$1" | awk -F'|' '{gsub(/ /,"",$2); print $2}'
+}
+
+fetch_deb() { # name version destdir
+	local dir=$3
+	mkdir -p "$dir"
+	(cd "$APTP/cache/archives" && papt apt-get download "$1=$2" >/dev/null) \
+		|| die "cannot download $1=$2"
+	ls "$APTP/cache/archives/$1_"*.deb | head -n1
+}
+
+RUST_VERSION=$(rustc --version | awk '{print $2}')
+[ -n "$RUST_VERSION" ] || die "rustc not found"
+
+if [ -f "$VERSIONS_FILE" ]; then
+	# shellcheck disable=SC1090
+	. "$VERSIONS_FILE"
+fi
+
+# 3. Kernel source.
+if [ -z "${LINUX_VERSION:-}" ] || [ ! -f "$CACHE/src/linux-${LINUX_VERSION}/.unpacked" ]; then
+	private_apt
+	kdeb_ver=$(pkg_versions linux-source-7.2 | head -n1)
+	[ -n "$kdeb_ver" ] || die "linux-source-7.2 is not available from the mirror's newer suites"
+	LINUX_VERSION=${kdeb_ver%%-*}
+	log "fetching linux-source-7.2 $kdeb_ver"
+	rm -f "$APTP/cache/archives/linux-source-7.2_"*.deb
+	deb=$(fetch_deb linux-source-7.2 "$kdeb_ver" "$CACHE/src")
+	tmp=$CACHE/src/tmp.$$
+	rm -rf "$tmp" && mkdir -p "$tmp"
+	dpkg -x "$deb" "$tmp"
+	rm -rf "$CACHE/src/linux-$LINUX_VERSION"
+	mkdir -p "$CACHE/src/linux-$LINUX_VERSION"
+	log "unpacking kernel source $LINUX_VERSION"
+	tar -xJf "$tmp"/usr/src/linux-source-7.2.tar.xz -C "$CACHE/src/linux-$LINUX_VERSION" \
+		--strip-components=1
+	rm -rf "$tmp" "$deb"
+	touch "$CACHE/src/linux-$LINUX_VERSION/.unpacked"
+fi
+
+# 4. Rust library source matching the compiler exactly.
+if [ ! -d "$CACHE/rust-src-$RUST_VERSION/usr/src/rustc-$RUST_VERSION/library" ]; then
+	private_apt
+	rver=$(pkg_versions rust-src | grep -E "^([0-9]+:)?${RUST_VERSION//./\\.}\+" | head -n1 || true)
+	[ -n "$rver" ] || die "no rust-src package matches rustc $RUST_VERSION on the mirror (have: $(pkg_versions rust-src | tr '\n' ' '))"
+	log "fetching rust-src $rver"
+	rm -f "$APTP/cache/archives/rust-src_"*.deb
+	deb=$(fetch_deb rust-src "$rver" "$CACHE")
+	rm -rf "$CACHE/rust-src-$RUST_VERSION"
+	dpkg -x "$deb" "$CACHE/rust-src-$RUST_VERSION"
+	rm -f "$deb"
+	[ -d "$CACHE/rust-src-$RUST_VERSION/usr/src/rustc-$RUST_VERSION/library" ] \
+		|| die "rust-src $rver does not hold usr/src/rustc-$RUST_VERSION/library"
+fi
+
+# 5. bindgen.
+if [ ! -x "$CACHE/bindgen-0.72.1/bin/bindgen" ]; then
+	log "installing bindgen-cli 0.72.1 (about 2 minutes)"
+	cargo install -q bindgen-cli --version 0.72.1 --locked --root "$CACHE/bindgen-0.72.1" \
+		|| die "cargo install bindgen-cli failed"
+fi
+
+cat > "$VERSIONS_FILE.tmp" <<EOV
+LINUX_VERSION=$LINUX_VERSION
+RUST_VERSION=$RUST_VERSION
+EOV
+mv "$VERSIONS_FILE.tmp" "$VERSIONS_FILE"
+log "setup complete: linux $LINUX_VERSION, rust-src $RUST_VERSION, cache $CACHE"

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the project's kernel under QEMU (TCG), load an xfs.ko variant and run a command from the
+# host checkout inside the guest as root.
+#
+#   scripts/vm.sh [--variant rust|c] [--timeout SECS] [--mem MIB] [--] [COMMAND [ARGS...]]
+#
+# The command runs with the checkout mounted read-only at /host as its working directory, and
+# these block devices and variables:
+#   TEST_DEV=/dev/vda (1 GiB)  SCRATCH_DEV=/dev/vdb (2 GiB)
+#   SCRATCH_RTDEV=/dev/vdc (1 GiB)  SCRATCH_LOGDEV=/dev/vdd (512 MiB)
+#   TEST_DIR=/mnt/test  SCRATCH_MNT=/mnt/scratch  XFSHM_VARIANT=rust|c  XFSHM_OUT=/xfshm/out
+# Its output streams to this terminal and its exit status is returned.  /xfshm/out inside the
+# guest is a writable directory on the host, named in the last line on failure or kept with
+# --keep.  Without a command an interactive shell is started.  A panic, oops, BUG, WARN,
+# lockdep or KASAN report in the guest kernel's log fails the run even if the command succeeded.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+variant=rust
+timeout_s=3600
+mem=2048
+keep=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--variant) variant=$2; shift 2 ;;
+	--variant=*) variant=${1#*=}; shift ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--keep) keep=1; shift ;;
+	--) shift; break ;;
+	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) break ;;
+	esac
+done
+
+"$TOP/scripts/setup.sh" 2>/dev/null
+load_versions
+KBUILD=$("$TOP/scripts/build-kernel.sh")
+ROOTFS=$("$TOP/scripts/build-rootfs.sh")
+case $variant in
+c) XFS_KO=$KBUILD/fs/xfs/xfs.ko ;;
+rust) XFS_KO=$("$TOP/scripts/build-module.sh") ;;
+*) die "unknown variant '$variant' (rust or c)" ;;
+esac
+[ -f "$XFS_KO" ] || die "no xfs.ko for variant $variant at $XFS_KO"
+
+mkdir -p "$CACHE/runs"
+RUN=$(mktemp -d "$CACHE/runs/run.XXXXXX")
+cleanup() {
+	if [ -z "$keep" ] && [ "${status:-1}" = 0 ]; then rm -rf "$RUN"; fi
+}
+trap cleanup EXIT
+mkdir -p "$RUN/out"
+cp "$XFS_KO" "$RUN/xfs.ko"
+cp "$TOP/scripts/guest-init.sh" "$RUN/guest-init.sh"
+{
+	printf 'XFSHM_VARIANT=%q\n' "$variant"
+	printf 'XFSHM_INTERACTIVE=%q\n' "$([ $# -eq 0 ] && echo 1 || echo 0)"
+} > "$RUN/env"
+if [ $# -gt 0 ]; then
+	printf '%q ' "$@" > "$RUN/cmd"
+	echo >> "$RUN/cmd"
+fi
+for d in test:1G scratch:2G rt:1G log:512M; do
+	truncate -s "${d#*:}" "$RUN/${d%%:*}.img"
+done
+
+if [ $# -eq 0 ] && [ -t 0 ]; then
+	stdin=/dev/stdin
+	chardev=stdio,id=con,signal=off
+else
+	stdin=/dev/null
+	chardev=stdio,id=con,signal=on
+fi
+
+set +e
+timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp 2 -m "$mem" -no-reboot -display none -monitor none -nodefaults \
+	-kernel "$KBUILD/arch/x86/boot/bzImage" \
+	-append "console=ttyS0 loglevel=7 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=/sbin/xfshm-init panic=-1" \
+	-serial file:"$RUN/console.log" \
+	-chardev "$chardev" -device virtio-serial-pci -device virtconsole,chardev=con \
+	-fsdev local,id=rootfs,path="$ROOTFS",security_model=passthrough,readonly=on \
+	-device virtio-9p-pci,fsdev=rootfs,mount_tag=rootfs \
+	-fsdev local,id=host,path="$TOP",security_model=none,readonly=on \
+	-device virtio-9p-pci,fsdev=host,mount_tag=host \
+	-fsdev local,id=xfshm,path="$RUN",security_model=none \
+	-device virtio-9p-pci,fsdev=xfshm,mount_tag=xfshm \
+	-fsdev local,id=modules,path="$KBUILD/modroot/lib/modules",security_model=none,readonly=on \
+	-device virtio-9p-pci,fsdev=modules,mount_tag=modules \
+	-drive file="$RUN/test.img",if=virtio,format=raw,cache=unsafe \
+	-drive file="$RUN/scratch.img",if=virtio,format=raw,cache=unsafe \
+	-drive file="$RUN/rt.img",if=virtio,format=raw,cache=unsafe \
+	-drive file="$RUN/log.img",if=virtio,format=raw,cache=unsafe \
+	<"$stdin" 2>"$RUN/qemu.err"
+qrc=$?
+set -e
+rm -f "$RUN"/*.img
+
+status=0
+if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+	echo "vm: guest timed out after ${timeout_s}s" >&2
+	status=124
+elif [ $qrc != 0 ]; then
+	echo "vm: qemu failed with status $qrc: $(tail -n 5 "$RUN/qemu.err")" >&2
+	status=125
+elif [ ! -f "$RUN/status" ]; then
+	echo "vm: the guest did not finish its command (panic or crash?)" >&2
+	status=125
+else
+	status=$(cat "$RUN/status")
+fi
+# Any kernel splat fails the run, whatever the command said.
+splat='Kernel panic|BUG:|Oops|WARNING:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|general protection fault|turning off the locking correctness validator|kernel BUG|refcount_t:|stack-protector|INFO: task .* blocked'
+if grep -Eh "$splat" "$RUN/console.log" "$RUN"/dmesg 2>/dev/null | grep -v 'xfshm-allow' | head -n 20 > "$RUN/splats"; [ -s "$RUN/splats" ]; then
+	echo "vm: the guest kernel reported a problem:" >&2
+	sed 's/^/vm:   /' "$RUN/splats" >&2
+	[ "$status" = 0 ] && status=126
+fi
+if [ "$status" != 0 ] || [ -n "$keep" ]; then
+	echo "vm: run directory (console.log, dmesg, out/): $RUN" >&2
+fi
+exit "$status"
