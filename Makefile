@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Entry points.  Every target installs and builds what it needs (scripts/setup.sh), with the heavy
+# outputs cached in ${XDG_CACHE_HOME:-~/.cache}/xfs-healthmon-rs.
+#
+#   make            build the Rust xfs.ko (the kernel and the C reference come with it)
+#   make demo       boot the VM and show the health monitor at work
+#   make check      run every test: KUnit, then the shell tests on the Rust and the C xfs.ko
+#   make kunit      KUnit suites only
+#   make shell-tests [VARIANT=rust|c|both] [TESTS="hm/001 ..."] [GROUP=quick]
+#   make vm [VARIANT=rust|c] [CMD="..."]   a VM for your own experiments
+#   make clippy     build the crate with CLIPPY=1
+#   make rustfmt / make rustfmtcheck
+#   make samples    build the userspace Rust helpers in samples/
+
+VARIANT ?= both
+GROUP ?=
+
+.PHONY: all modules demo check kunit shell-tests vm clippy rustfmt rustfmtcheck samples clean
+
+all modules:
+	scripts/build-module.sh
+
+demo:
+	scripts/demo.sh
+
+check:
+	scripts/check.sh
+
+kunit:
+	tests/kunit/run
+
+shell-tests:
+	tests/run --variant $(VARIANT) $(if $(GROUP),-g $(GROUP)) $(TESTS)
+
+vm:
+	scripts/vm.sh --variant $(if $(filter c,$(VARIANT)),c,rust) $(CMD)
+
+clippy:
+	scripts/build-module.sh CLIPPY=1
+
+rustfmt:
+	scripts/rustfmt.sh
+
+rustfmtcheck:
+	scripts/rustfmt.sh --check
+
+samples:
+	scripts/build-samples.sh
+
+clean:
+	@echo "build outputs live in the cache; remove $${XDG_CACHE_HOME:-$$HOME/.cache}/xfs-healthmon-rs to start over"

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C shims for the Rust health monitor (src/healthmon.rs).
+ *
+ * Rust reaches XFS through these: they read fields of XFS structures that have no Rust bindings,
+ * wrap static inlines and macros (RCU pointer access, XFS_M(), kvfree_rcu_mightsleep(),
+ * anon_inode_getfd() with our flags), and hold the global lock that serialises attaching and
+ * detaching monitors.  Each is a line or two; all logic lives in Rust.  The constants at the end
+ * let the crate's KUnit suite check its copy of the ABI against these headers.
+ */
+#include "xfs_platform.h"
+#include "xfs_fs.h"
+#include "xfs_shared.h"
+#include "xfs_format.h"
+#include "xfs_log_format.h"
+#include "xfs_trans_resv.h"
+#include "xfs_mount.h"
+#include "xfs_inode.h"
+#include "xfs_ag.h"
+#include "xfs_rtgroup.h"
+#include "xfs_health.h"
+#include "xfs_healthmon.h"
+#include "healthmon_shim.h"
+
+#include <linux/anon_inodes.h>
+#include <linux/fserror.h>
+#include <linux/file.h>
+
+/* Serialises attaching a monitor to a mount and detaching it, as in the C monitor. */
+static DEFINE_SPINLOCK(xfs_hm_attach_spinlock);
+
+void xfs_hm_attach_lock(void)
+{
+	spin_lock(&xfs_hm_attach_spinlock);
+}
+
+void xfs_hm_attach_unlock(void)
+{
+	spin_unlock(&xfs_hm_attach_spinlock);
+}
+
+/* The monitor published on a mount; the caller holds rcu_read_lock(). */
+void *xfs_hm_mount_monitor(struct xfs_mount *mp)
+{
+	return rcu_dereference(mp->m_healthmon);
+}
+
+/* Whether a monitor is published on a mount; the caller holds the attach lock. */
+bool xfs_hm_mount_has_monitor(struct xfs_mount *mp)
+{
+	return rcu_access_pointer(mp->m_healthmon) != NULL;
+}
+
+/* Publish (or with NULL, retract) a mount's monitor; the caller holds the attach lock. */
+void xfs_hm_mount_publish(struct xfs_mount *mp, void *hm)
+{
+	rcu_assign_pointer(mp->m_healthmon, (struct xfs_healthmon *)hm);
+}
+
+struct super_block *xfs_hm_mount_sb(struct xfs_mount *mp)
+{
+	return mp->m_super;
+}
+
+struct xfs_mount *xfs_hm_sb_mount(struct super_block *sb)
+{
+	return XFS_M(sb);
+}
+
+u32 xfs_hm_mount_dev(struct xfs_mount *mp)
+{
+	return mp->m_super->s_dev;
+}
+
+/* Free a kmalloc'ed monitor once every RCU reader that may have found it is gone. */
+void xfs_hm_free_rcu(void *p)
+{
+	kvfree_rcu_mightsleep(p);
+}
+
+/* Coarse realtime clock in nanoseconds, as the C monitor stamps its events. */
+u64 xfs_hm_now_ns(void)
+{
+	struct timespec64 now;
+
+	ktime_get_coarse_real_ts64(&now);
+	return (now.tv_sec * NSEC_PER_SEC) + now.tv_nsec;
+}
+
+struct xfs_mount *xfs_hm_inode_mount(struct xfs_inode *ip)
+{
+	return ip->i_mount;
+}
+
+u64 xfs_hm_inode_ino(struct xfs_inode *ip)
+{
+	return I_INO(ip);
+}
+
+u32 xfs_hm_inode_gen(struct xfs_inode *ip)
+{
+	return VFS_I(ip)->i_generation;
+}
+
+struct xfs_mount *xfs_hm_group_mount(struct xfs_group *xg)
+{
+	return xg->xg_mount;
+}
+
+u32 xfs_hm_group_gno(struct xfs_group *xg)
+{
+	return xg->xg_gno;
+}
+
+/* 0 for an AG, 1 for a realtime group, -1 for anything else. */
+int xfs_hm_group_kind(struct xfs_group *xg)
+{
+	switch (xg->xg_type) {
+	case XG_TYPE_AG:
+		return 0;
+	case XG_TYPE_RTG:
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+u32 xfs_hm_fserror_type(const struct fserror_event *p)
+{
+	return p->type;
+}
+
+s64 xfs_hm_fserror_pos(const struct fserror_event *p)
+{
+	return p->pos;
+}
+
+u64 xfs_hm_fserror_len(const struct fserror_event *p)
+{
+	return p->len;
+}
+
+int xfs_hm_fserror_error(const struct fserror_event *p)
+{
+	return p->error;
+}
+
+/* The mount of the XFS file that XFS_IOC_HEALTH_MONITOR was called on. */
+struct xfs_mount *xfs_hm_file_mount(struct file *file)
+{
+	return XFS_I(file_inode(file))->i_mount;
+}
+
+/* Whether the caller may monitor the filesystem of @file, checked in the C monitor's order. */
+bool xfs_hm_may_monitor(struct file *file)
+{
+	struct xfs_inode *ip = XFS_I(file_inode(file));
+
+	if (!capable(CAP_SYS_ADMIN))
+		return false;
+	if (I_INO(ip) != ip->i_mount->m_sb.sb_rootino)
+		return false;
+	return current_user_ns() == &init_user_ns;
+}
+
+/* Install a read-only, close-on-exec anonymous-inode fd for a monitor. */
+int xfs_hm_anon_inode_getfd(const struct file_operations *fops, void *priv)
+{
+	return anon_inode_getfd("xfs_healthmon", fops, priv, O_CLOEXEC | O_RDONLY);
+}
+
+/* The superblock of the file behind @fd, for comparison only, or -EBADF. */
+int xfs_hm_fd_super(int fd, uintptr_t *sb)
+{
+	CLASS(fd, f)(fd);
+
+	if (fd_empty(f))
+		return -EBADF;
+	*sb = (uintptr_t)file_inode(fd_file(f))->i_sb;
+	return 0;
+}
+
+/* The ABI as the C headers define it, for the crate's KUnit checks. */
+const u32 xfs_hm_c_ioc_health_monitor = XFS_IOC_HEALTH_MONITOR;
+const u32 xfs_hm_c_ioc_fd_on_monitored_fs = XFS_IOC_HEALTH_FD_ON_MONITORED_FS;
+const u32 xfs_hm_c_event_size = sizeof(struct xfs_health_monitor_event);
+const u32 xfs_hm_c_monitor_size = sizeof(struct xfs_health_monitor);
+const u32 xfs_hm_c_sick_ino_secondary = XFS_SICK_INO_SECONDARY;
+const u32 xfs_hm_c_sick_fs_secondary = XFS_SICK_FS_SECONDARY;
+const u32 xfs_hm_c_sick_ag_secondary = XFS_SICK_AG_SECONDARY;
+const u32 xfs_hm_c_sick_rg_secondary = XFS_SICK_RG_SECONDARY;
+const u32 xfs_hm_c_fserr_metadata = FSERR_METADATA;
+const u32 xfs_hm_c_dev_rt = XFS_DEV_RT;
+const u32 xfs_hm_c_shutdown_device_removed = SHUTDOWN_DEVICE_REMOVED;
+
+/* Offsets of the V0 record's fields, in the order of src/uapi.rs. */
+const u32 xfs_hm_c_v0_offsets[] = {
+	offsetof(struct xfs_health_monitor_event, domain),
+	offsetof(struct xfs_health_monitor_event, type),
+	offsetof(struct xfs_health_monitor_event, time_ns),
+	offsetof(struct xfs_health_monitor_event, e.lost.count),
+	offsetof(struct xfs_health_monitor_event, e.fs.mask),
+	offsetof(struct xfs_health_monitor_event, e.group.mask),
+	offsetof(struct xfs_health_monitor_event, e.group.gno),
+	offsetof(struct xfs_health_monitor_event, e.inode.mask),
+	offsetof(struct xfs_health_monitor_event, e.inode.gen),
+	offsetof(struct xfs_health_monitor_event, e.inode.ino),
+	offsetof(struct xfs_health_monitor_event, e.shutdown.reasons),
+	offsetof(struct xfs_health_monitor_event, e.media.daddr),
+	offsetof(struct xfs_health_monitor_event, e.media.bbcount),
+	offsetof(struct xfs_health_monitor_event, e.filerange.pos),
+	offsetof(struct xfs_health_monitor_event, e.filerange.len),
+	offsetof(struct xfs_health_monitor_event, e.filerange.ino),
+	offsetof(struct xfs_health_monitor_event, e.filerange.gen),
+	offsetof(struct xfs_health_monitor_event, e.filerange.error),
+	offsetof(struct xfs_health_monitor_event, pad),
+};

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Prototypes of the C shims that the Rust health monitor calls (see healthmon_shim.c); the Rust
+ * side declares the same functions in src/ffi.rs.
+ */
+#ifndef __XFS_HEALTHMON_SHIM_H__
+#define __XFS_HEALTHMON_SHIM_H__
+
+struct xfs_mount;
+struct xfs_inode;
+struct xfs_group;
+struct super_block;
+struct fserror_event;
+struct file;
+struct file_operations;
+
+void xfs_hm_attach_lock(void);
+void xfs_hm_attach_unlock(void);
+void *xfs_hm_mount_monitor(struct xfs_mount *mp);
+bool xfs_hm_mount_has_monitor(struct xfs_mount *mp);
+void xfs_hm_mount_publish(struct xfs_mount *mp, void *hm);
+struct super_block *xfs_hm_mount_sb(struct xfs_mount *mp);
+struct xfs_mount *xfs_hm_sb_mount(struct super_block *sb);
+u32 xfs_hm_mount_dev(struct xfs_mount *mp);
+void xfs_hm_free_rcu(void *p);
+u64 xfs_hm_now_ns(void);
+struct xfs_mount *xfs_hm_inode_mount(struct xfs_inode *ip);
+u64 xfs_hm_inode_ino(struct xfs_inode *ip);
+u32 xfs_hm_inode_gen(struct xfs_inode *ip);
+struct xfs_mount *xfs_hm_group_mount(struct xfs_group *xg);
+u32 xfs_hm_group_gno(struct xfs_group *xg);
+int xfs_hm_group_kind(struct xfs_group *xg);
+u32 xfs_hm_fserror_type(const struct fserror_event *p);
+s64 xfs_hm_fserror_pos(const struct fserror_event *p);
+u64 xfs_hm_fserror_len(const struct fserror_event *p);
+int xfs_hm_fserror_error(const struct fserror_event *p);
+struct xfs_mount *xfs_hm_file_mount(struct file *file);
+bool xfs_hm_may_monitor(struct file *file);
+int xfs_hm_anon_inode_getfd(const struct file_operations *fops, void *priv);
+int xfs_hm_fd_super(int fd, uintptr_t *sb);
+
+extern const u32 xfs_hm_c_ioc_health_monitor;
+extern const u32 xfs_hm_c_ioc_fd_on_monitored_fs;
+extern const u32 xfs_hm_c_event_size;
+extern const u32 xfs_hm_c_monitor_size;
+extern const u32 xfs_hm_c_sick_ino_secondary;
+extern const u32 xfs_hm_c_sick_fs_secondary;
+extern const u32 xfs_hm_c_sick_ag_secondary;
+extern const u32 xfs_hm_c_sick_rg_secondary;
+extern const u32 xfs_hm_c_fserr_metadata;
+extern const u32 xfs_hm_c_dev_rt;
+extern const u32 xfs_hm_c_shutdown_device_removed;
+extern const u32 xfs_hm_c_v0_offsets[];
+
+#endif /* __XFS_HEALTHMON_SHIM_H__ */

@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Health events: what XFS reports, how a new event merges into the newest queued one, and the V0
+//! record that userspace reads.
+//!
+//! An [`Event`] is a Rust enum whose variants carry exactly the fields their kind needs, where the
+//! C monitor uses one struct with a union.  [`EventType`] and [`Domain`] keep the C numbering of
+//! `enum xfs_healthmon_type` and `enum xfs_healthmon_domain`, which is the ABI between XFS's call
+//! sites and the report functions.
+
+use crate::uapi;
+
+/// Event types, numbered as `enum xfs_healthmon_type` in `fs/xfs/xfs_healthmon.h`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u32)]
+pub(crate) enum EventType {
+    /// The monitor is running; always the first record.
+    Running = 0,
+    /// Events were lost.
+    Lost = 1,
+    /// The filesystem is unmounting.
+    Unmount = 2,
+    /// The filesystem shut down.
+    Shutdown = 3,
+    /// Runtime corruption was observed.
+    Sick = 4,
+    /// Fsck found corruption.
+    Corrupt = 5,
+    /// Fsck found a structure healthy.
+    Healthy = 6,
+    /// A media error on a device.
+    MediaError = 7,
+    /// Buffered read of a file range failed.
+    BufRead = 8,
+    /// Buffered write (writeback) of a file range failed.
+    BufWrite = 9,
+    /// Direct read of a file range failed.
+    DioRead = 10,
+    /// Direct write of a file range failed.
+    DioWrite = 11,
+    /// File data was lost to an out of band media error.
+    DataLost = 12,
+}
+
+impl EventType {
+    /// Every type, in C order.
+    pub(crate) const ALL: [EventType; 13] = [
+        EventType::Running,
+        EventType::Lost,
+        EventType::Unmount,
+        EventType::Shutdown,
+        EventType::Sick,
+        EventType::Corrupt,
+        EventType::Healthy,
+        EventType::MediaError,
+        EventType::BufRead,
+        EventType::BufWrite,
+        EventType::DioRead,
+        EventType::DioWrite,
+        EventType::DataLost,
+    ];
+
+    /// Converts the C enum value that XFS passes to the report functions.
+    pub(crate) fn from_raw(raw: u32) -> Option<Self> {
+        Self::ALL.get(usize::try_from(raw).ok()?).copied()
+    }
+
+    /// The `XFS_HEALTH_MONITOR_TYPE_*` value of this type in a V0 record.
+    pub(crate) fn v0(self) -> u32 {
+        match self {
+            EventType::Running => uapi::TYPE_RUNNING,
+            EventType::Lost => uapi::TYPE_LOST,
+            EventType::Unmount => uapi::TYPE_UNMOUNT,
+            EventType::Shutdown => uapi::TYPE_SHUTDOWN,
+            EventType::Sick => uapi::TYPE_SICK,
+            EventType::Corrupt => uapi::TYPE_CORRUPT,
+            EventType::Healthy => uapi::TYPE_HEALTHY,
+            EventType::MediaError => uapi::TYPE_MEDIA_ERROR,
+            EventType::BufRead => uapi::TYPE_BUFREAD,
+            EventType::BufWrite => uapi::TYPE_BUFWRITE,
+            EventType::DioRead => uapi::TYPE_DIOREAD,
+            EventType::DioWrite => uapi::TYPE_DIOWRITE,
+            EventType::DataLost => uapi::TYPE_DATALOST,
+        }
+    }
+}
+
+/// Event domains, numbered as `enum xfs_healthmon_domain` in `fs/xfs/xfs_healthmon.h`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u32)]
+pub(crate) enum Domain {
+    /// The whole mount.
+    Mount = 0,
+    /// Filesystem-wide metadata.
+    Fs = 1,
+    /// Allocation group metadata.
+    Ag = 2,
+    /// Inode metadata.
+    Inode = 3,
+    /// Realtime group metadata.
+    Rtgroup = 4,
+    /// The data device.
+    DataDev = 5,
+    /// The realtime device.
+    RtDev = 6,
+    /// The log device.
+    LogDev = 7,
+    /// A range of a file.
+    FileRange = 8,
+}
+
+impl Domain {
+    /// Every domain, in C order.
+    pub(crate) const ALL: [Domain; 9] = [
+        Domain::Mount,
+        Domain::Fs,
+        Domain::Ag,
+        Domain::Inode,
+        Domain::Rtgroup,
+        Domain::DataDev,
+        Domain::RtDev,
+        Domain::LogDev,
+        Domain::FileRange,
+    ];
+
+    /// The `XFS_HEALTH_MONITOR_DOMAIN_*` value of this domain in a V0 record.
+    pub(crate) fn v0(self) -> u32 {
+        match self {
+            Domain::Mount => uapi::DOMAIN_MOUNT,
+            Domain::Fs => uapi::DOMAIN_FS,
+            Domain::Ag => uapi::DOMAIN_AG,
+            Domain::Inode => uapi::DOMAIN_INODE,
+            Domain::Rtgroup => uapi::DOMAIN_RTGROUP,
+            Domain::DataDev => uapi::DOMAIN_DATADEV,
+            Domain::RtDev => uapi::DOMAIN_RTDEV,
+            Domain::LogDev => uapi::DOMAIN_LOGDEV,
+            Domain::FileRange => uapi::DOMAIN_FILERANGE,
+        }
+    }
+}
+
+/// The health state that a metadata report carries.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Health {
+    /// Runtime code found the structure corrupt.
+    Sick,
+    /// Fsck found the structure corrupt.
+    Corrupt,
+    /// Fsck found the structure healthy.
+    Healthy,
+}
+
+impl Health {
+    /// The metadata health state of a reported event type, if it is one.
+    pub(crate) fn from_type(ty: EventType) -> Option<Self> {
+        match ty {
+            EventType::Sick => Some(Health::Sick),
+            EventType::Corrupt => Some(Health::Corrupt),
+            EventType::Healthy => Some(Health::Healthy),
+            _ => None,
+        }
+    }
+
+    /// The bits of `new_mask` worth reporting.
+    ///
+    /// A verbose monitor gets every bit.  Otherwise runtime corruption is always reported, fsck
+    /// corruption only where it is new, and fsck health only where the structure was bad before,
+    /// so that a quiet monitor hears about changes and not about every scrub of a healthy fs.
+    pub(crate) fn filter(self, verbose: bool, old_mask: u32, new_mask: u32) -> u32 {
+        if verbose {
+            return new_mask;
+        }
+        match self {
+            Health::Sick => new_mask,
+            Health::Corrupt => new_mask & !old_mask,
+            Health::Healthy => new_mask & old_mask,
+        }
+    }
+
+    fn event_type(self) -> EventType {
+        match self {
+            Health::Sick => EventType::Sick,
+            Health::Corrupt => EventType::Corrupt,
+            Health::Healthy => EventType::Healthy,
+        }
+    }
+}
+
+/// The metadata object of a health report, with its `XFS_SICK_*` mask.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Metadata {
+    /// Filesystem-wide metadata (`XFS_SICK_FS_*`, `XFS_SICK_RT_*`).
+    Fs {
+        /// The `XFS_SICK_FS_*` bits.
+        mask: u32,
+    },
+    /// An allocation group (`XFS_SICK_AG_*`).
+    Ag {
+        /// The AG number.
+        group: u32,
+        /// The `XFS_SICK_AG_*` bits.
+        mask: u32,
+    },
+    /// A realtime group (`XFS_SICK_RG_*`).
+    Rtgroup {
+        /// The rtgroup number.
+        group: u32,
+        /// The `XFS_SICK_RG_*` bits.
+        mask: u32,
+    },
+    /// An inode (`XFS_SICK_INO_*`).
+    Inode {
+        /// The inode number.
+        ino: u64,
+        /// The inode generation.
+        gen: u32,
+        /// The `XFS_SICK_INO_*` bits.
+        mask: u32,
+    },
+}
+
+impl Metadata {
+    fn domain(&self) -> Domain {
+        match self {
+            Metadata::Fs { .. } => Domain::Fs,
+            Metadata::Ag { .. } => Domain::Ag,
+            Metadata::Rtgroup { .. } => Domain::Rtgroup,
+            Metadata::Inode { .. } => Domain::Inode,
+        }
+    }
+
+    /// ORs `new`'s mask into this one when both name the same object.
+    fn merge(&mut self, new: &Metadata) -> bool {
+        match (self, new) {
+            (Metadata::Fs { mask }, Metadata::Fs { mask: m }) => {
+                *mask |= m;
+                true
+            }
+            (
+                Metadata::Ag { group, mask },
+                Metadata::Ag {
+                    group: g, mask: m, ..
+                },
+            )
+            | (
+                Metadata::Rtgroup { group, mask },
+                Metadata::Rtgroup {
+                    group: g, mask: m, ..
+                },
+            ) if *group == *g => {
+                *mask |= m;
+                true
+            }
+            (
+                Metadata::Inode { ino, gen, mask },
+                Metadata::Inode {
+                    ino: i,
+                    gen: g,
+                    mask: m,
+                },
+            ) if *ino == *i && *gen == *g => {
+                *mask |= m;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The device of a media error.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum MediaDev {
+    /// The data device (`XFS_DEV_DATA`).
+    Data,
+    /// The log device (`XFS_DEV_LOG`).
+    Log,
+    /// The realtime device (`XFS_DEV_RT`).
+    Rt,
+}
+
+impl MediaDev {
+    /// Converts `enum xfs_device` (`XFS_DEV_DATA`, `XFS_DEV_LOG`, `XFS_DEV_RT`).
+    pub(crate) fn from_raw(raw: u32) -> Option<Self> {
+        match raw {
+            uapi::XFS_DEV_DATA => Some(MediaDev::Data),
+            uapi::XFS_DEV_LOG => Some(MediaDev::Log),
+            uapi::XFS_DEV_RT => Some(MediaDev::Rt),
+            _ => None,
+        }
+    }
+
+    fn domain(self) -> Domain {
+        match self {
+            MediaDev::Data => Domain::DataDev,
+            MediaDev::Log => Domain::LogDev,
+            MediaDev::Rt => Domain::RtDev,
+        }
+    }
+}
+
+/// The operation of a file I/O error, as reported through fserror.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum FileIo {
+    /// Buffered read.
+    BufRead,
+    /// Buffered write.
+    BufWrite,
+    /// Direct read.
+    DioRead,
+    /// Direct write.
+    DioWrite,
+    /// Data lost to a media error.
+    DataLost,
+}
+
+impl FileIo {
+    /// Converts `enum fserror_type`; `FSERR_METADATA` (and anything unknown) is not a file I/O
+    /// error and XFS filters it out before calling us.
+    pub(crate) fn from_fserror(raw: u32) -> Option<Self> {
+        match raw {
+            uapi::FSERR_BUFFERED_READ => Some(FileIo::BufRead),
+            uapi::FSERR_BUFFERED_WRITE => Some(FileIo::BufWrite),
+            uapi::FSERR_DIRECTIO_READ => Some(FileIo::DioRead),
+            uapi::FSERR_DIRECTIO_WRITE => Some(FileIo::DioWrite),
+            uapi::FSERR_DATA_LOST => Some(FileIo::DataLost),
+            _ => None,
+        }
+    }
+
+    fn event_type(self) -> EventType {
+        match self {
+            FileIo::BufRead => EventType::BufRead,
+            FileIo::BufWrite => EventType::BufWrite,
+            FileIo::DioRead => EventType::DioRead,
+            FileIo::DioWrite => EventType::DioWrite,
+            FileIo::DataLost => EventType::DataLost,
+        }
+    }
+}
+
+/// One health event.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Event {
+    /// The monitor started; the first record of every monitor.
+    Running,
+    /// `count` events could not be queued.
+    Lost {
+        /// How many events were lost.
+        count: u64,
+    },
+    /// The filesystem is unmounting; nothing follows but the records already queued.
+    Unmount,
+    /// The filesystem shut down, for the `SHUTDOWN_*` reasons in `flags`.
+    Shutdown {
+        /// `SHUTDOWN_*` flags of `xfs_mount.h`.
+        flags: u32,
+    },
+    /// Metadata health changed.
+    Metadata {
+        /// Sick, corrupt or healthy.
+        health: Health,
+        /// The object and its mask.
+        what: Metadata,
+    },
+    /// A media error on one of the filesystem's devices.
+    Media {
+        /// Which device.
+        dev: MediaDev,
+        /// First 512-byte sector.
+        daddr: u64,
+        /// Number of sectors.
+        bbcount: u64,
+    },
+    /// An I/O error on a file range.
+    FileIo {
+        /// What failed.
+        op: FileIo,
+        /// The inode number.
+        ino: u64,
+        /// The inode generation.
+        gen: u32,
+        /// Start of the range in bytes.
+        pos: u64,
+        /// Length of the range in bytes.
+        len: u64,
+        /// The positive errno.
+        error: i32,
+    },
+}
+
+/// Merges two byte or sector ranges when one ends where the other begins.  The arithmetic wraps
+/// as the C monitor's does, so a range at the very end of the address space merges the same way.
+fn merge_range(start: &mut u64, len: &mut u64, new_start: u64, new_len: u64) -> bool {
+    if start.wrapping_add(*len) == new_start {
+        *len = len.wrapping_add(new_len);
+        return true;
+    }
+    if new_start.wrapping_add(new_len) == *start {
+        *start = new_start;
+        *len = len.wrapping_add(new_len);
+        return true;
+    }
+    false
+}
+
+impl Event {
+    /// The C event type of this event.
+    pub(crate) fn event_type(&self) -> EventType {
+        match self {
+            Event::Running => EventType::Running,
+            Event::Lost { .. } => EventType::Lost,
+            Event::Unmount => EventType::Unmount,
+            Event::Shutdown { .. } => EventType::Shutdown,
+            Event::Metadata { health, .. } => health.event_type(),
+            Event::Media { .. } => EventType::MediaError,
+            Event::FileIo { op, .. } => op.event_type(),
+        }
+    }
+
+    /// The C domain of this event.
+    pub(crate) fn domain(&self) -> Domain {
+        match self {
+            Event::Running | Event::Lost { .. } | Event::Unmount | Event::Shutdown { .. } => {
+                Domain::Mount
+            }
+            Event::Metadata { what, .. } => what.domain(),
+            Event::Media { dev, .. } => dev.domain(),
+            Event::FileIo { .. } => Domain::FileRange,
+        }
+    }
+
+    /// Whether a full queue may still take this event: the records an administrator most needs
+    /// (the shutdown, and the count of what was lost) use slots kept free for them.
+    pub(crate) fn is_privileged(&self) -> bool {
+        matches!(self, Event::Lost { .. } | Event::Shutdown { .. })
+    }
+
+    /// Merges `new` into `self`, which is the newest queued event, and says whether it did.
+    ///
+    /// Only events of the same type and domain merge: lost counts add up, shutdown reasons and
+    /// metadata masks of the same object are ORed, and ranges that touch are joined (file ranges
+    /// only for the same inode, generation and errno).  RUNNING and UNMOUNT never merge.
+    pub(crate) fn merge(&mut self, new: &Event) -> bool {
+        if self.event_type() != new.event_type() || self.domain() != new.domain() {
+            return false;
+        }
+        match (self, new) {
+            (Event::Lost { count }, Event::Lost { count: c }) => {
+                *count = count.saturating_add(*c);
+                true
+            }
+            (Event::Shutdown { flags }, Event::Shutdown { flags: f }) => {
+                // Shutdowns can race; the record carries every reason.
+                *flags |= f;
+                true
+            }
+            (Event::Metadata { what, .. }, Event::Metadata { what: w, .. }) => what.merge(w),
+            (
+                Event::Media { daddr, bbcount, .. },
+                Event::Media {
+                    daddr: d,
+                    bbcount: b,
+                    ..
+                },
+            ) => merge_range(daddr, bbcount, *d, *b),
+            (
+                Event::FileIo {
+                    ino,
+                    gen,
+                    pos,
+                    len,
+                    error,
+                    ..
+                },
+                Event::FileIo {
+                    ino: i,
+                    gen: g,
+                    pos: p,
+                    len: l,
+                    error: e,
+                    ..
+                },
+            ) => {
+                if *ino != *i || *gen != *g || *error != *e {
+                    return false;
+                }
+                merge_range(pos, len, *p, *l)
+            }
+            _ => false,
+        }
+    }
+
+    /// Encodes this event as a V0 record (`struct xfs_health_monitor_event`), byte for byte what
+    /// the C monitor writes: native byte order, unused bytes zero, masks translated from the
+    /// in-core `XFS_SICK_*` bits to the ioctl ones by `masks`.
+    pub(crate) fn encode_v0(&self, time_ns: u64, masks: &impl MaskMap) -> [u8; uapi::V0_SIZE] {
+        let mut rec = V0Writer([0u8; uapi::V0_SIZE]);
+        rec.u32(uapi::V0_DOMAIN, self.domain().v0());
+        rec.u32(uapi::V0_TYPE, self.event_type().v0());
+        rec.u64(uapi::V0_TIME_NS, time_ns);
+        match *self {
+            Event::Running | Event::Unmount => {}
+            Event::Lost { count } => rec.u64(uapi::V0_LOST_COUNT, count),
+            Event::Shutdown { flags } => {
+                rec.u32(uapi::V0_SHUTDOWN_REASONS, shutdown_reasons(flags))
+            }
+            Event::Metadata { what, .. } => match what {
+                Metadata::Fs { mask } => rec.u32(uapi::V0_FS_MASK, masks.fs(mask)),
+                Metadata::Ag { group, mask } => {
+                    rec.u32(uapi::V0_GROUP_MASK, masks.perag(mask));
+                    rec.u32(uapi::V0_GROUP_GNO, group);
+                }
+                Metadata::Rtgroup { group, mask } => {
+                    rec.u32(uapi::V0_GROUP_MASK, masks.rtgroup(mask));
+                    rec.u32(uapi::V0_GROUP_GNO, group);
+                }
+                Metadata::Inode { ino, gen, mask } => {
+                    rec.u32(uapi::V0_INODE_MASK, masks.inode(mask));
+                    rec.u32(uapi::V0_INODE_GEN, gen);
+                    rec.u64(uapi::V0_INODE_INO, ino);
+                }
+            },
+            Event::Media { daddr, bbcount, .. } => {
+                rec.u64(uapi::V0_MEDIA_DADDR, daddr);
+                rec.u64(uapi::V0_MEDIA_BBCOUNT, bbcount);
+            }
+            Event::FileIo {
+                ino,
+                gen,
+                pos,
+                len,
+                error,
+                ..
+            } => {
+                rec.u64(uapi::V0_FILE_POS, pos);
+                rec.u64(uapi::V0_FILE_LEN, len);
+                rec.u64(uapi::V0_FILE_INO, ino);
+                rec.u32(uapi::V0_FILE_GEN, gen);
+                rec.u32(uapi::V0_FILE_ERROR, error.unsigned_abs());
+            }
+        }
+        rec.0
+    }
+}
+
+/// Translation of in-core `XFS_SICK_*` masks to the `XFS_{FSOP_GEOM,AG,RTGROUP,BS}_SICK_*` masks of
+/// the ioctl ABI.  In the module this is `xfs_healthmon_*_mask()` of `xfs_health.c`.
+pub(crate) trait MaskMap {
+    /// `xfs_healthmon_fs_mask()`.
+    fn fs(&self, mask: u32) -> u32;
+    /// `xfs_healthmon_perag_mask()`.
+    fn perag(&self, mask: u32) -> u32;
+    /// `xfs_healthmon_rtgroup_mask()`.
+    fn rtgroup(&self, mask: u32) -> u32;
+    /// `xfs_healthmon_inode_mask()`.
+    fn inode(&self, mask: u32) -> u32;
+}
+
+/// In-core `SHUTDOWN_*` flags of `xfs_mount.h` and the `XFS_HEALTH_SHUTDOWN_*` reasons they map to.
+const SHUTDOWN_MAP: [(u32, u32); 6] = [
+    (
+        uapi::SHUTDOWN_META_IO_ERROR,
+        uapi::HEALTH_SHUTDOWN_META_IO_ERROR,
+    ),
+    (
+        uapi::SHUTDOWN_LOG_IO_ERROR,
+        uapi::HEALTH_SHUTDOWN_LOG_IO_ERROR,
+    ),
+    (
+        uapi::SHUTDOWN_FORCE_UMOUNT,
+        uapi::HEALTH_SHUTDOWN_FORCE_UMOUNT,
+    ),
+    (
+        uapi::SHUTDOWN_CORRUPT_INCORE,
+        uapi::HEALTH_SHUTDOWN_CORRUPT_INCORE,
+    ),
+    (
+        uapi::SHUTDOWN_CORRUPT_ONDISK,
+        uapi::HEALTH_SHUTDOWN_CORRUPT_ONDISK,
+    ),
+    (
+        uapi::SHUTDOWN_DEVICE_REMOVED,
+        uapi::HEALTH_SHUTDOWN_DEVICE_REMOVED,
+    ),
+];
+
+/// Maps in-core shutdown flags to the V0 shutdown reasons; unknown flags are dropped, as in C.
+pub(crate) fn shutdown_reasons(flags: u32) -> u32 {
+    SHUTDOWN_MAP
+        .iter()
+        .filter(|(incore, _)| flags & incore != 0)
+        .fold(0, |acc, (_, reason)| acc | reason)
+}
+
+/// Writes native-endian fields at fixed offsets of a V0 record.
+struct V0Writer([u8; uapi::V0_SIZE]);
+
+impl V0Writer {
+    fn u32(&mut self, off: usize, v: u32) {
+        self.0[off..off + 4].copy_from_slice(&v.to_ne_bytes());
+    }
+
+    fn u64(&mut self, off: usize, v: u64) {
+        self.0[off..off + 8].copy_from_slice(&v.to_ne_bytes());
+    }
+}

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C side: the functions XFS calls (with the exact signatures of `fs/xfs/xfs_healthmon.h`),
+//! and safe wrappers of the shims in `rust/healthmon_shim.c` and of XFS's mask functions.
+//!
+//! Every raw pointer from C is checked or documented here, so the rest of the crate works with
+//! references, [`NonNull`] handles it never dereferences, and plain values.
+
+use crate::event::{
+    Event,
+    FileIo,
+    Health,
+    MaskMap,
+    MediaDev,
+    Metadata, //
+};
+use crate::file;
+use crate::monitor::Monitor;
+use crate::uapi;
+use core::ptr::NonNull;
+use kernel::bindings;
+use kernel::ffi::{
+    c_int,
+    c_long,
+    c_void, //
+};
+use kernel::prelude::*;
+use kernel::uaccess::{
+    UserPtr,
+    UserSlice, //
+};
+
+/// `struct xfs_mount`, only ever handled by pointer.
+#[repr(C)]
+pub(crate) struct XfsMount {
+    _opaque: [u8; 0],
+}
+
+/// `struct xfs_inode`, only ever handled by pointer.
+#[repr(C)]
+pub(crate) struct XfsInode {
+    _opaque: [u8; 0],
+}
+
+/// `struct xfs_group`, only ever handled by pointer.
+#[repr(C)]
+pub(crate) struct XfsGroup {
+    _opaque: [u8; 0],
+}
+
+/// `struct fserror_event`, only ever handled by pointer.
+#[repr(C)]
+pub(crate) struct FserrorEvent {
+    _opaque: [u8; 0],
+}
+
+/// `struct super_block`, compared by address only.
+#[repr(C)]
+pub(crate) struct SuperBlock {
+    _opaque: [u8; 0],
+}
+
+mod shim {
+    use super::*;
+
+    extern "C" {
+        pub(super) fn xfs_hm_attach_lock();
+        pub(super) fn xfs_hm_attach_unlock();
+        pub(super) fn xfs_hm_mount_monitor(mp: *mut XfsMount) -> *mut c_void;
+        pub(super) fn xfs_hm_mount_has_monitor(mp: *mut XfsMount) -> bool;
+        pub(super) fn xfs_hm_mount_publish(mp: *mut XfsMount, hm: *mut c_void);
+        pub(super) fn xfs_hm_mount_sb(mp: *mut XfsMount) -> *mut SuperBlock;
+        pub(super) fn xfs_hm_sb_mount(sb: *mut SuperBlock) -> *mut XfsMount;
+        pub(super) fn xfs_hm_mount_dev(mp: *mut XfsMount) -> u32;
+        pub(super) fn xfs_hm_free_rcu(p: *mut c_void);
+        pub(super) fn xfs_hm_now_ns() -> u64;
+        pub(super) fn xfs_hm_inode_mount(ip: *mut XfsInode) -> *mut XfsMount;
+        pub(super) fn xfs_hm_inode_ino(ip: *mut XfsInode) -> u64;
+        pub(super) fn xfs_hm_inode_gen(ip: *mut XfsInode) -> u32;
+        pub(super) fn xfs_hm_group_mount(xg: *mut XfsGroup) -> *mut XfsMount;
+        pub(super) fn xfs_hm_group_gno(xg: *mut XfsGroup) -> u32;
+        pub(super) fn xfs_hm_group_kind(xg: *mut XfsGroup) -> c_int;
+        pub(super) fn xfs_hm_fserror_type(p: *const FserrorEvent) -> u32;
+        pub(super) fn xfs_hm_fserror_pos(p: *const FserrorEvent) -> i64;
+        pub(super) fn xfs_hm_fserror_len(p: *const FserrorEvent) -> u64;
+        pub(super) fn xfs_hm_fserror_error(p: *const FserrorEvent) -> c_int;
+        pub(super) fn xfs_hm_file_mount(file: *mut c_void) -> *mut XfsMount;
+        pub(super) fn xfs_hm_may_monitor(file: *mut c_void) -> bool;
+        pub(super) fn xfs_hm_anon_inode_getfd(fops: *const c_void, private: *mut c_void) -> c_int;
+        pub(super) fn xfs_hm_fd_super(fd: c_int, sb: *mut usize) -> c_int;
+
+        pub(super) fn xfs_healthmon_fs_mask(mask: u32) -> u32;
+        pub(super) fn xfs_healthmon_perag_mask(mask: u32) -> u32;
+        pub(super) fn xfs_healthmon_rtgroup_mask(mask: u32) -> u32;
+        pub(super) fn xfs_healthmon_inode_mask(mask: u32) -> u32;
+    }
+}
+
+/// Takes the global attach lock (a spinlock: nothing in its section may sleep).
+pub(crate) fn attach_lock() {
+    // SAFETY: Takes a static spinlock; `AttachLock` in monitor.rs pairs it with the unlock.
+    unsafe { shim::xfs_hm_attach_lock() }
+}
+
+/// Releases the global attach lock.
+pub(crate) fn attach_unlock() {
+    // SAFETY: Only called by the guard that took the lock.
+    unsafe { shim::xfs_hm_attach_unlock() }
+}
+
+/// The monitor pointer published on `mp`.  The caller is in an RCU read-side section.
+pub(crate) fn mount_monitor(mp: NonNull<XfsMount>) -> *mut c_void {
+    // SAFETY: `mp` is a live mount (XFS calls us with one), and `rcu_dereference` only reads it.
+    unsafe { shim::xfs_hm_mount_monitor(mp.as_ptr()) }
+}
+
+/// Whether `mp` has a monitor; the caller holds the attach lock.
+pub(crate) fn mount_has_monitor(mp: NonNull<XfsMount>) -> bool {
+    // SAFETY: `mp` is a live mount; the pointer is only compared with NULL.
+    unsafe { shim::xfs_hm_mount_has_monitor(mp.as_ptr()) }
+}
+
+/// Publishes `hm` (or NULL) as the monitor of `mp`; the caller holds the attach lock.
+pub(crate) fn mount_publish(mp: NonNull<XfsMount>, hm: *mut c_void) {
+    // SAFETY: `mp` is a live mount: either the caller got it from XFS, or from the cookie of an
+    // attached monitor under the attach lock, which unmount must take before the mount goes.
+    unsafe { shim::xfs_hm_mount_publish(mp.as_ptr(), hm) }
+}
+
+/// The superblock of a live mount.
+pub(crate) fn mount_sb(mp: NonNull<XfsMount>) -> NonNull<SuperBlock> {
+    // SAFETY: `mp` is a live mount, whose `m_super` is set for its whole life.
+    let sb = unsafe { shim::xfs_hm_mount_sb(mp.as_ptr()) };
+    NonNull::new(sb).unwrap_or(NonNull::dangling())
+}
+
+/// The mount of a superblock that a monitor is attached to.
+pub(crate) fn sb_mount(sb: NonNull<SuperBlock>) -> NonNull<XfsMount> {
+    // SAFETY: `XFS_M()` only reads `s_fs_info` of the live superblock of an attached mount.
+    let mp = unsafe { shim::xfs_hm_sb_mount(sb.as_ptr()) };
+    NonNull::new(mp).unwrap_or(NonNull::dangling())
+}
+
+/// Frees kmalloc'ed memory after an RCU grace period.
+pub(crate) fn free_rcu(p: *mut c_void) {
+    // SAFETY: `p` is a kmalloc allocation that nothing but RCU readers can reach any more.
+    unsafe { shim::xfs_hm_free_rcu(p) }
+}
+
+/// The coarse realtime clock in nanoseconds, as the C monitor stamps events.
+pub(crate) fn now_ns() -> u64 {
+    // SAFETY: Reads the clock; no arguments.
+    unsafe { shim::xfs_hm_now_ns() }
+}
+
+/// The in-core to ioctl mask translation of `xfs_health.c`.
+pub(crate) struct XfsMasks;
+
+impl MaskMap for XfsMasks {
+    fn fs(&self, mask: u32) -> u32 {
+        // SAFETY: A pure function of its argument.
+        unsafe { shim::xfs_healthmon_fs_mask(mask) }
+    }
+
+    fn perag(&self, mask: u32) -> u32 {
+        // SAFETY: A pure function of its argument.
+        unsafe { shim::xfs_healthmon_perag_mask(mask) }
+    }
+
+    fn rtgroup(&self, mask: u32) -> u32 {
+        // SAFETY: A pure function of its argument.
+        unsafe { shim::xfs_healthmon_rtgroup_mask(mask) }
+    }
+
+    fn inode(&self, mask: u32) -> u32 {
+        // SAFETY: A pure function of its argument.
+        unsafe { shim::xfs_healthmon_inode_mask(mask) }
+    }
+}
+
+/// Reports a metadata health change to the monitor of `mp`, if any.
+fn report_metadata(
+    mp: *mut XfsMount,
+    ty: u32,
+    old_mask: u32,
+    new_mask: u32,
+    secondary: u32,
+    what: impl FnOnce(u32) -> Metadata,
+) {
+    let (Some(mp), Some(health)) = (NonNull::new(mp), EventType_health(ty)) else {
+        return;
+    };
+    if let Some(hm) = Monitor::from_mount(mp) {
+        hm.push_metadata(health, old_mask, new_mask, secondary, what);
+    }
+}
+
+#[allow(non_snake_case)]
+fn EventType_health(ty: u32) -> Option<Health> {
+    crate::event::EventType::from_raw(ty).and_then(Health::from_type)
+}
+
+/// Reports an event other than metadata health to the monitor of `mp`, if any.
+fn report(mp: *mut XfsMount, event: Event) {
+    if let Some(hm) = NonNull::new(mp).and_then(Monitor::from_mount) {
+        hm.push(event);
+    }
+}
+
+/// Reports `XFS_SICK_FS_*` changes.
+#[no_mangle]
+pub(crate) extern "C" fn xfs_healthmon_report_fs(
+    mp: *mut XfsMount,
+    ty: u32,
+    old_mask: u32,
+    new_mask: u32,
+) {
+    report_metadata(
+        mp,
+        ty,
+        old_mask,
+        new_mask,
+        uapi::SICK_FS_SECONDARY,
+        |mask| Metadata::Fs { mask },
+    );
+}
+
+/// Reports `XFS_SICK_AG_*` or `XFS_SICK_RG_*` changes of a group.
+///
+/// # Safety
+///
+/// `xg` is a live group, as XFS's callers guarantee.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn xfs_healthmon_report_group(
+    xg: *mut XfsGroup,
+    ty: u32,
+    old_mask: u32,
+    new_mask: u32,
+) {
+    if xg.is_null() {
+        return;
+    }
+    // SAFETY: `xg` is a live group (see above).
+    let (mp, group, kind) = unsafe {
+        (
+            shim::xfs_hm_group_mount(xg),
+            shim::xfs_hm_group_gno(xg),
+            shim::xfs_hm_group_kind(xg),
+        )
+    };
+    match kind {
+        0 => report_metadata(
+            mp,
+            ty,
+            old_mask,
+            new_mask,
+            uapi::SICK_AG_SECONDARY,
+            |mask| Metadata::Ag { group, mask },
+        ),
+        1 => report_metadata(
+            mp,
+            ty,
+            old_mask,
+            new_mask,
+            uapi::SICK_RG_SECONDARY,
+            |mask| Metadata::Rtgroup { group, mask },
+        ),
+        _ => {}
+    }
+}
+
+/// Reports `XFS_SICK_INO_*` changes of an inode.
+///
+/// # Safety
+///
+/// `ip` is a live inode, as XFS's callers guarantee.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn xfs_healthmon_report_inode(
+    ip: *mut XfsInode,
+    ty: u32,
+    old_mask: u32,
+    new_mask: u32,
+) {
+    if ip.is_null() {
+        return;
+    }
+    // SAFETY: `ip` is a live inode (see above).
+    let (mp, ino, gen) = unsafe {
+        (
+            shim::xfs_hm_inode_mount(ip),
+            shim::xfs_hm_inode_ino(ip),
+            shim::xfs_hm_inode_gen(ip),
+        )
+    };
+    report_metadata(
+        mp,
+        ty,
+        old_mask,
+        new_mask,
+        uapi::SICK_INO_SECONDARY,
+        |mask| Metadata::Inode { ino, gen, mask },
+    );
+}
+
+/// Reports a shutdown with its `SHUTDOWN_*` flags.
+#[no_mangle]
+pub(crate) extern "C" fn xfs_healthmon_report_shutdown(mp: *mut XfsMount, flags: u32) {
+    report(mp, Event::Shutdown { flags });
+}
+
+/// Reports a media error on one of the filesystem's devices.
+#[no_mangle]
+pub(crate) extern "C" fn xfs_healthmon_report_media(
+    mp: *mut XfsMount,
+    fdev: u32,
+    daddr: i64,
+    bbcount: u64,
+) {
+    if let Some(dev) = MediaDev::from_raw(fdev) {
+        report(
+            mp,
+            Event::Media {
+                dev,
+                daddr: daddr as u64,
+                bbcount,
+            },
+        );
+    }
+}
+
+/// Reports a file I/O error that fserror passed to XFS.
+///
+/// # Safety
+///
+/// `ip` is a live inode and `p` a live fserror event, as `xfs_fs_report_error` guarantees.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
+    ip: *mut XfsInode,
+    p: *const FserrorEvent,
+) {
+    if ip.is_null() || p.is_null() {
+        return;
+    }
+    // SAFETY: `ip` and `p` are live (see above).
+    let (mp, ino, gen, ty, pos, len, error) = unsafe {
+        (
+            shim::xfs_hm_inode_mount(ip),
+            shim::xfs_hm_inode_ino(ip),
+            shim::xfs_hm_inode_gen(ip),
+            shim::xfs_hm_fserror_type(p),
+            shim::xfs_hm_fserror_pos(p),
+            shim::xfs_hm_fserror_len(p),
+            shim::xfs_hm_fserror_error(p),
+        )
+    };
+    let Some(op) = FileIo::from_fserror(ty) else {
+        return;
+    };
+    report(
+        mp,
+        Event::FileIo {
+            op,
+            ino,
+            gen,
+            pos: pos as u64,
+            len,
+            // Userspace gets a positive errno.
+            error: error.wrapping_neg(),
+        },
+    );
+}
+
+/// The filesystem is unmounting: tell the monitor and detach it.
+#[no_mangle]
+pub(crate) extern "C" fn xfs_healthmon_unmount(mp: *mut XfsMount) {
+    if let Some(hm) = NonNull::new(mp).and_then(Monitor::from_mount) {
+        Monitor::unmount(&hm);
+    }
+}
+
+/// Reads an ioctl argument structure from userspace; EFAULT if it cannot.
+pub(crate) fn read_user<T: kernel::transmute::FromBytes>(arg: *mut c_void) -> Result<T> {
+    UserSlice::new(UserPtr::from_ptr(arg), core::mem::size_of::<T>())
+        .reader()
+        .read::<T>()
+}
+
+/// The superblock address of the file behind `fd`, for comparison; EBADF for a bad fd.
+pub(crate) fn fd_super(fd: i32) -> Result<usize> {
+    let mut sb = 0usize;
+    // SAFETY: `sb` is a valid place for the shim to write to; the fd is looked up and released
+    // inside the shim.
+    kernel::error::to_result(unsafe { shim::xfs_hm_fd_super(fd, &mut sb) })?;
+    Ok(sb)
+}
+
+/// `XFS_IOC_HEALTH_MONITOR` on an XFS file: creates a monitor and returns its fd.
+///
+/// # Safety
+///
+/// `file` is the live XFS file the ioctl was called on; `arg` is a userspace pointer.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn xfs_ioc_health_monitor(
+    file: *mut bindings::file,
+    arg: *mut c_void,
+) -> c_long {
+    // SAFETY: `file` is a live XFS file (see above).
+    match unsafe { create_monitor(file, arg) } {
+        Ok(fd) => fd as c_long,
+        Err(e) => e.to_errno() as c_long,
+    }
+}
+
+/// # Safety
+///
+/// As for [`xfs_ioc_health_monitor`].
+unsafe fn create_monitor(file: *mut bindings::file, arg: *mut c_void) -> Result<c_int> {
+    // Only the administrator's daemon in the initial user namespace, on the root directory, may
+    // watch a whole filesystem: unprivileged users have fsnotify, and containers have no say.
+    // SAFETY: `file` is a live XFS file.
+    if !unsafe { shim::xfs_hm_may_monitor(file.cast()) } {
+        return Err(EPERM);
+    }
+    let hmo: uapi::HealthMonitor = read_user(arg)?;
+    if !hmo.is_valid() {
+        return Err(EINVAL);
+    }
+    // SAFETY: `file` is a live XFS file; its inode's mount outlives the ioctl.
+    let mp = NonNull::new(unsafe { shim::xfs_hm_file_mount(file.cast()) }).ok_or(EINVAL)?;
+    // SAFETY: `mp` is the live mount of `file`.
+    let dev = unsafe { shim::xfs_hm_mount_dev(mp.as_ptr()) };
+
+    let hm = Monitor::create(dev, hmo.verbose())?;
+    Monitor::attach(&hm, mp)?;
+    let private = hm.into_raw();
+    // SAFETY: `file::FOPS` is a static table; the new file takes over our reference in
+    // `private_data` and gives it up in `release`.
+    let fd = unsafe { shim::xfs_hm_anon_inode_getfd(file::fops().cast(), private.cast()) };
+    if fd < 0 {
+        // SAFETY: No file was made, so the reference handed to it is still ours.
+        if let Some(hm) = unsafe { crate::monitor::MonitorRef::from_raw(private) } {
+            Monitor::detach(&hm);
+        }
+        return Err(Error::from_errno(fd));
+    }
+    Ok(fd)
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The monitor's anonymous-inode file ("xfs_healthmon"): read, poll, ioctl, fdinfo and release.
+//!
+//! The file owns one reference on its monitor through `private_data` from creation to release.
+//! The operations table names this module as its owner, so an open monitor fd pins `xfs.ko`
+//! exactly as the C monitor's does.
+
+use crate::ffi::{
+    self,
+    XfsMasks, //
+};
+use crate::monitor::{
+    Monitor,
+    MonitorRef, //
+};
+use crate::uapi;
+use kernel::bindings;
+use kernel::ffi::{
+    c_int,
+    c_long,
+    c_uint,
+    c_ulong,
+    c_void, //
+};
+use kernel::fs::File;
+use kernel::iov::IovIterDest;
+use kernel::prelude::*;
+use kernel::seq_file::{
+    seq_print,
+    SeqFile, //
+};
+use kernel::sync::poll::PollTable;
+
+/// A `file_operations` table that may be shared between threads.
+#[repr(transparent)]
+struct Fops(bindings::file_operations);
+
+// SAFETY: The table is immutable; it holds function pointers and the module pointer, which any
+// thread may read.
+unsafe impl Sync for Fops {}
+
+static FOPS: Fops = {
+    // SAFETY: `file_operations` is a C struct of pointers and integers, for which all-zeroes is
+    // the valid "no such operation" value.
+    let zeroed: bindings::file_operations = unsafe { core::mem::zeroed() };
+    Fops(bindings::file_operations {
+        owner: crate::THIS_MODULE.as_ptr(),
+        show_fdinfo: Some(show_fdinfo),
+        read_iter: Some(read_iter),
+        poll: Some(poll),
+        release: Some(release),
+        unlocked_ioctl: Some(ioctl),
+        ..zeroed
+    })
+};
+
+/// The operations of a monitor file.
+pub(crate) fn fops() -> *const bindings::file_operations {
+    &FOPS.0
+}
+
+/// The monitor of a monitor file.
+///
+/// # Safety
+///
+/// `file` is an open monitor file, which holds a reference on its monitor until `release`.
+unsafe fn monitor<'a>(file: *mut bindings::file) -> &'a Monitor {
+    // SAFETY: The file's `private_data` is the pointer of `MonitorRef::into_raw` (see
+    // `create_monitor`), and the reference it stands for lives until `release`.
+    unsafe { &*(*file).private_data.cast::<Monitor>() }
+}
+
+/// Reads V0 records.
+///
+/// # Safety
+///
+/// Called by the VFS with a live kiocb on a monitor file and a destination iov_iter.
+unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
+    // SAFETY: `iocb` is live and its file is a monitor file.
+    let (hm, flags) = unsafe {
+        let file = (*iocb).ki_filp;
+        (monitor(file), (*file).f_flags)
+    };
+    // SAFETY: `to` is a live destination iov_iter for the duration of this call.
+    let to = unsafe { IovIterDest::from_raw(to) };
+    let nonblock = flags & bindings::O_NONBLOCK != 0;
+    match hm.read(to, nonblock, &XfsMasks) {
+        Ok(n) => n as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// Readable when there are records, buffered bytes, or the end of the stream.
+///
+/// # Safety
+///
+/// Called by the VFS with a monitor file and a poll table.
+unsafe extern "C" fn poll(
+    file: *mut bindings::file,
+    table: *mut bindings::poll_table_struct,
+) -> c_uint {
+    // SAFETY: `file` is a live monitor file.
+    let hm = unsafe { monitor(file) };
+    // SAFETY: `file` is live for the duration of this call.
+    let fileref = unsafe { File::from_raw_file(file) };
+    // SAFETY: `table` is the VFS's poll table for this call.
+    let table = unsafe { PollTable::from_raw(table) };
+    if hm.poll(fileref, &table) {
+        bindings::POLLIN
+    } else {
+        0
+    }
+}
+
+/// Drops the file's reference, detaching the monitor so that another one can be created.
+///
+/// # Safety
+///
+/// Called once by the VFS when the last reference to a monitor file goes.
+unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+    // SAFETY: The file's reference, given up by `into_raw` at creation, is taken back exactly
+    // once, here.
+    if let Some(hm) = unsafe { MonitorRef::from_raw((*file).private_data.cast()) } {
+        Monitor::detach(&hm);
+    }
+    0
+}
+
+/// Prints the C monitor's lines, then the accounting: reported = delivered + merged + lost +
+/// queued.
+///
+/// # Safety
+///
+/// Called by the VFS with a seq_file and a monitor file.
+unsafe extern "C" fn show_fdinfo(m: *mut bindings::seq_file, file: *mut bindings::file) {
+    // SAFETY: `file` is a live monitor file.
+    let hm = unsafe { monitor(file) };
+    // SAFETY: `m` is live for the duration of this call.
+    let m = unsafe { SeqFile::from_raw(m) };
+    let (stats, verbose) = hm.stats();
+    let dev = hm.dev();
+    seq_print!(
+        m,
+        "state:\t{}\ndev:\t{}:{}\nformat:\tv0\nevents:\t{}\nlost:\t{}\n",
+        if hm.is_detached() { "dead" } else { "alive" },
+        dev >> 20,
+        dev & ((1 << 20) - 1),
+        stats.records,
+        stats.lost
+    );
+    seq_print!(
+        m,
+        "reported:\t{}\ndelivered:\t{}\nmerged:\t{}\nqueued:\t{}\nverbose:\t{}\n",
+        stats.reported,
+        stats.delivered,
+        stats.merged,
+        stats.queued,
+        u8::from(verbose)
+    );
+}
+
+/// `XFS_IOC_HEALTH_MONITOR` on the monitor fd: switch verbose reporting, validating the
+/// argument as creation does.
+fn reconfigure(hm: &Monitor, arg: *mut c_void) -> Result {
+    let hmo: uapi::HealthMonitor = ffi::read_user(arg)?;
+    if !hmo.is_valid() {
+        return Err(EINVAL);
+    }
+    hm.set_verbose(hmo.verbose());
+    Ok(())
+}
+
+/// `XFS_IOC_HEALTH_FD_ON_MONITORED_FS`: is that fd on the filesystem this monitor watches?
+fn fd_on_monitored_fs(hm: &Monitor, arg: *mut c_void) -> Result {
+    let hms: uapi::FileOnMonitoredFs = ffi::read_user(arg)?;
+    if hms.flags != 0 {
+        return Err(EINVAL);
+    }
+    let sb = ffi::fd_super(hms.fd)?;
+    if !hm.monitors(sb) {
+        return Err(Error::from_errno(-(bindings::ESTALE as i32)));
+    }
+    Ok(())
+}
+
+/// Dispatches the monitor fd's ioctls; ENOTTY for any other.
+///
+/// # Safety
+///
+/// Called by the VFS with a monitor file.
+unsafe extern "C" fn ioctl(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
+    // SAFETY: `file` is a live monitor file.
+    let hm = unsafe { monitor(file) };
+    let arg = arg as *mut c_void;
+    let result = match cmd {
+        uapi::XFS_IOC_HEALTH_MONITOR => reconfigure(hm, arg),
+        uapi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS => fd_on_monitored_fs(hm, arg),
+        _ => Err(ENOTTY),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => e.to_errno() as c_long,
+    }
+}

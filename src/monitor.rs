@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The monitor: one per monitored mount, reference counted, outliving the mount or the fd.
+//!
+//! A monitor is reachable from two places.  The mount publishes it in `xfs_mount::m_healthmon`
+//! under RCU while it is attached, and report functions take a reference from there with
+//! [`Monitor::from_mount`].  The anonymous file holds a reference in `file->private_data` until
+//! it is released.  The monitor knows its mount only by a weak cookie (the superblock address),
+//! never dereferenced, which is zero once it has detached.  Attaching and detaching hold one
+//! global lock so that unmount and release cannot race on the mount's pointer; the last
+//! reference frees the monitor after an RCU grace period, so a report function that found it
+//! just before it was retracted can still safely fail to take a reference.
+
+use crate::event::{
+    Event,
+    Health,
+    MaskMap,
+    Metadata, //
+};
+use crate::ffi;
+use crate::queue::{
+    Outcome,
+    Queue,
+    Stats, //
+};
+use crate::uapi;
+use core::ptr::NonNull;
+use kernel::iov::IovIterDest;
+use kernel::new_poll_condvar;
+use kernel::prelude::*;
+use kernel::sync::atomic::{
+    Atomic,
+    Relaxed, //
+};
+use kernel::sync::lock::mutex::MutexGuard;
+use kernel::sync::poll::PollCondVar;
+use kernel::sync::{
+    new_mutex,
+    rcu,
+    Mutex,
+    Refcount, //
+};
+
+/// Largest output buffer a reader gets, as in C.
+pub(crate) const MAX_OUTBUF: usize = 64 * 1024;
+
+/// The formatted V0 records waiting to be copied to the reader.
+///
+/// # Invariants
+///
+/// `tail <= head <= buf.len()`; the bytes `buf[tail..head]` are formatted records not yet copied.
+pub(crate) struct OutBuf {
+    buf: KVec<u8>,
+    head: usize,
+    tail: usize,
+}
+
+impl OutBuf {
+    fn new() -> Self {
+        // INVARIANT: empty.
+        OutBuf {
+            buf: KVec::new(),
+            head: 0,
+            tail: 0,
+        }
+    }
+
+    /// The buffer size the C monitor picks for a first read of `count` bytes.
+    pub(crate) fn size_for(count: usize) -> usize {
+        count.clamp(kernel::page::PAGE_SIZE, MAX_OUTBUF)
+    }
+
+    /// Allocates the buffer on the first read, falling back to one page as C does.
+    pub(crate) fn alloc(&mut self, count: usize) -> Result {
+        let size = Self::size_for(count);
+        let buf = match KVec::from_elem(0u8, size, GFP_KERNEL) {
+            Ok(buf) => buf,
+            Err(_) if size > kernel::page::PAGE_SIZE => {
+                KVec::from_elem(0u8, kernel::page::PAGE_SIZE, GFP_KERNEL)?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // INVARIANT: a new, empty buffer.
+        self.buf = buf;
+        self.head = 0;
+        self.tail = 0;
+        Ok(())
+    }
+
+    /// The buffer's size; zero before the first read.
+    pub(crate) fn size(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Bytes formatted but not yet copied.
+    pub(crate) fn pending(&self) -> usize {
+        self.head - self.tail
+    }
+
+    /// Whether one more record fits.
+    pub(crate) fn has_room(&self) -> bool {
+        self.head + uapi::V0_SIZE <= self.buf.len()
+    }
+
+    /// Appends a formatted record; the caller has checked for room.
+    pub(crate) fn put(&mut self, rec: &[u8; uapi::V0_SIZE]) {
+        if let Some(dst) = self.buf.get_mut(self.head..self.head + uapi::V0_SIZE) {
+            dst.copy_from_slice(rec);
+            // INVARIANT: the record fit within `buf`.
+            self.head += uapi::V0_SIZE;
+        }
+    }
+
+    /// Copies pending bytes to `to`.  Copying nothing of something is a fault.
+    pub(crate) fn copy_to(&mut self, to: &mut IovIterDest<'_>) -> Result<usize> {
+        let mut copied = 0;
+        if let Some(src) = self.buf.get(self.tail..self.head) {
+            if !src.is_empty() {
+                copied = to.copy_to_iter(src);
+                if copied == 0 {
+                    return Err(EFAULT);
+                }
+                // INVARIANT: `copy_to_iter` copies at most `src.len()` bytes.
+                self.tail += copied;
+            }
+        }
+        // Nothing left: start over at the front of the buffer.
+        if self.tail == self.head {
+            self.head = 0;
+            self.tail = 0;
+        }
+        Ok(copied)
+    }
+}
+
+/// A health monitor.
+#[pin_data]
+pub(crate) struct Monitor {
+    /// One reference for the open file, one for the mount while attached, one for each report
+    /// in progress.  Never dropped before the memory is freed: RCU readers read it.
+    refs: Refcount,
+    /// Address of the monitored superblock, zero once detached.  Written under the attach lock,
+    /// read without it where a stale value only delays noticing the detach.
+    cookie: Atomic<usize>,
+    /// Device number of the filesystem, for fdinfo after unmount.
+    dev: u32,
+    /// The events.
+    #[pin]
+    queue: Mutex<Queue>,
+    /// Readers and pollers wait here for records or the detach.
+    #[pin]
+    wait: PollCondVar,
+    /// The reader's output buffer; its lock serialises readers, as `inode_lock` does in C.
+    #[pin]
+    out: Mutex<OutBuf>,
+    /// `out.pending()`, for waiting and polling without `out`'s lock.
+    buffered: Atomic<usize>,
+}
+
+/// A counted reference to a [`Monitor`].
+///
+/// # Invariants
+///
+/// `self.0` points to a live [`Monitor`] allocated by [`Monitor::create`], on which this object owns
+/// one reference.
+pub(crate) struct MonitorRef(NonNull<Monitor>);
+
+impl core::ops::Deref for MonitorRef {
+    type Target = Monitor;
+
+    fn deref(&self) -> &Monitor {
+        // SAFETY: By the type invariant the monitor is alive while we hold our reference.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Drop for MonitorRef {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own one reference, which we give up here.
+        unsafe { Monitor::put(self.0) };
+    }
+}
+
+impl MonitorRef {
+    /// Gives up the reference as a raw pointer, for `file->private_data`.
+    pub(crate) fn into_raw(self) -> *mut Monitor {
+        let ptr = self.0.as_ptr();
+        core::mem::forget(self);
+        ptr
+    }
+
+    /// Takes back a reference given up by [`MonitorRef::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from [`MonitorRef::into_raw`] and its reference is taken back only once.
+    pub(crate) unsafe fn from_raw(ptr: *mut Monitor) -> Option<Self> {
+        // INVARIANT: The caller passes us the reference that `into_raw` gave up.
+        NonNull::new(ptr).map(MonitorRef)
+    }
+
+    /// The monitor's address, for the mount's pointer.
+    fn as_ptr(&self) -> *mut Monitor {
+        self.0.as_ptr()
+    }
+}
+
+/// The global lock of attach and detach; a guard releases it.
+struct AttachLock;
+
+impl AttachLock {
+    fn lock() -> Self {
+        ffi::attach_lock();
+        AttachLock
+    }
+}
+
+impl Drop for AttachLock {
+    fn drop(&mut self) {
+        ffi::attach_unlock();
+    }
+}
+
+/// Takes a reference unless the count already fell to zero (the monitor is being freed).
+fn refcount_inc_not_zero(refs: &Refcount) -> bool {
+    let count = refs.as_atomic();
+    let mut old = count.load(Relaxed);
+    while old > 0 {
+        match count.cmpxchg(old, old + 1, Relaxed) {
+            Ok(_) => return true,
+            Err(now) => old = now,
+        }
+    }
+    false
+}
+
+impl Monitor {
+    /// Makes a detached monitor, with RUNNING queued, owned by the returned reference.
+    pub(crate) fn create(dev: u32, verbose: bool) -> Result<MonitorRef> {
+        let queue = Queue::new(verbose, ffi::now_ns())?;
+        let monitor = KBox::pin_init(
+            try_pin_init!(Monitor {
+                refs: Refcount::new(1),
+                cookie: Atomic::new(0),
+                dev,
+                queue <- new_mutex!(queue, "xfs_healthmon::queue"),
+                wait <- new_poll_condvar!("xfs_healthmon::wait"),
+                out <- new_mutex!(OutBuf::new(), "xfs_healthmon::out"),
+                buffered: Atomic::new(0),
+            }),
+            GFP_KERNEL,
+        )?;
+        // SAFETY: The monitor is never moved out of this allocation: it is only reached through
+        // the pointer, and freed in place by `put`.
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(monitor) });
+        // INVARIANT: A new allocation with its one reference, which we hand over.
+        NonNull::new(raw).map(MonitorRef).ok_or(ENOMEM)
+    }
+
+    /// Drops a reference and frees the monitor with the last one.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns one reference on the monitor at `ptr` and gives it up.
+    unsafe fn put(ptr: NonNull<Monitor>) {
+        // SAFETY: The caller's reference keeps the monitor alive until here.
+        if !unsafe { ptr.as_ref() }.refs.dec_and_test() {
+            return;
+        }
+        // SAFETY: That was the last reference, so the monitor is detached (the mount holds one
+        // while attached) and no file holds it: nothing but an RCU reader that loaded the mount's
+        // pointer before it was retracted can reach it, and such a reader only reads `refs`,
+        // which has no destructor, finds zero and backs off.  So the fields can be dropped now.
+        unsafe { core::ptr::drop_in_place(ptr.as_ptr()) };
+        // The memory itself is freed after those readers are gone.
+        ffi::free_rcu(ptr.as_ptr().cast());
+    }
+
+    /// A reference to the monitor of `mp`, if one is attached.
+    pub(crate) fn from_mount(mp: NonNull<ffi::XfsMount>) -> Option<MonitorRef> {
+        let _rcu = rcu::read_lock();
+        let ptr = NonNull::new(ffi::mount_monitor(mp).cast::<Monitor>())?;
+        // SAFETY: A monitor published on a mount stays allocated until an RCU grace period after
+        // it is retracted, and we are inside an RCU read-side section; `refs` is never dropped
+        // before the memory is freed, so it is valid to read even if the count reached zero.
+        let refs = unsafe { &*core::ptr::addr_of!((*ptr.as_ptr()).refs) };
+        // INVARIANT: The reference we just took is the one the `MonitorRef` owns.
+        refcount_inc_not_zero(refs).then_some(MonitorRef(ptr))
+    }
+
+    /// Attaches the monitor to `mp`, giving the mount a reference; EEXIST if it has one.
+    pub(crate) fn attach(this: &MonitorRef, mp: NonNull<ffi::XfsMount>) -> Result {
+        let _lock = AttachLock::lock();
+        if ffi::mount_has_monitor(mp) {
+            return Err(EEXIST);
+        }
+        this.refs.inc();
+        this.cookie
+            .store(ffi::mount_sb(mp).as_ptr() as usize, Relaxed);
+        // Publishing orders the stores above before the pointer becomes visible.
+        ffi::mount_publish(mp, this.as_ptr().cast());
+        Ok(())
+    }
+
+    /// Detaches the monitor from its mount, if it still is attached, and wakes the readers so
+    /// they see the end of the stream.
+    pub(crate) fn detach(this: &MonitorRef) {
+        {
+            let _lock = AttachLock::lock();
+            let Some(sb) = NonNull::new(this.cookie.load(Relaxed) as *mut ffi::SuperBlock) else {
+                return;
+            };
+            // The mount cannot go away while we hold the attach lock and it still points to us:
+            // its unmount detaches us under this same lock first.
+            ffi::mount_publish(ffi::sb_mount(sb), core::ptr::null_mut());
+            this.cookie.store(0, Relaxed);
+        }
+        // A reader checks for data under the queue lock and sleeps before releasing it, so taking
+        // the lock once here means every reader either saw the detach or is asleep to be woken.
+        drop(this.queue.lock());
+        this.wait.notify_all();
+        // SAFETY: The mount's reference, taken by `attach`, is given up now that its pointer is
+        // retracted; `this` keeps the monitor alive for our caller.
+        unsafe { Monitor::put(this.0) };
+    }
+
+    /// Makes the monitor look attached (any non-zero cookie) or detached (zero) without a
+    /// mount, so KUnit can drive reporting and reading; `detach` must not run while it is set.
+    #[cfg(CONFIG_KUNIT = "y")]
+    pub(crate) fn test_set_cookie(&self, cookie: usize) {
+        self.cookie.store(cookie, Relaxed);
+    }
+
+    /// The size of the reader's buffer, for KUnit.
+    #[cfg(CONFIG_KUNIT = "y")]
+    pub(crate) fn test_out_size(&self) -> usize {
+        self.out.lock().size()
+    }
+
+    /// Whether the monitor has detached from its mount.
+    pub(crate) fn is_detached(&self) -> bool {
+        self.cookie.load(Relaxed) == 0
+    }
+
+    /// Whether `sb` is the superblock of the monitored mount.
+    pub(crate) fn monitors(&self, sb: usize) -> bool {
+        let _queue = self.queue.lock();
+        let cookie = self.cookie.load(Relaxed);
+        cookie != 0 && cookie == sb
+    }
+
+    /// The device number of the monitored filesystem.
+    pub(crate) fn dev(&self) -> u32 {
+        self.dev
+    }
+
+    fn wake(&self, outcome: Outcome) {
+        if matches!(outcome, Outcome::Queued | Outcome::Merged | Outcome::Lost) {
+            self.wait.notify_all();
+        }
+    }
+
+    /// Reports an event.  A detached monitor ignores it.
+    pub(crate) fn push(&self, event: Event) -> Outcome {
+        if self.is_detached() {
+            return Outcome::Ignored;
+        }
+        let outcome = self.queue.lock().push(event, ffi::now_ns());
+        self.wake(outcome);
+        outcome
+    }
+
+    /// Reports a metadata health change (see [`Queue::push_metadata`]); the verbosity that
+    /// filters it is read under the same lock as the queue.
+    pub(crate) fn push_metadata(
+        &self,
+        health: Health,
+        old_mask: u32,
+        new_mask: u32,
+        secondary: u32,
+        what: impl FnOnce(u32) -> Metadata,
+    ) -> Outcome {
+        if self.is_detached() {
+            return Outcome::Ignored;
+        }
+        let outcome = self.queue.lock().push_metadata(
+            health,
+            old_mask,
+            new_mask,
+            secondary,
+            what,
+            ffi::now_ns(),
+        );
+        self.wake(outcome);
+        outcome
+    }
+
+    /// The filesystem is unmounting: UNMOUNT goes to the head of the queue and the monitor
+    /// detaches, which wakes the readers.
+    pub(crate) fn unmount(this: &MonitorRef) {
+        this.queue.lock().insert_unmount(ffi::now_ns());
+        Monitor::detach(this);
+    }
+
+    /// Sets or clears verbose reporting.
+    pub(crate) fn set_verbose(&self, verbose: bool) {
+        self.queue.lock().set_verbose(verbose);
+    }
+
+    /// The accounting and verbosity, read together.
+    pub(crate) fn stats(&self) -> (Stats, bool) {
+        let queue = self.queue.lock();
+        (queue.stats(), queue.verbose())
+    }
+
+    fn has_data_locked(&self, queue: &MutexGuard<'_, Queue>) -> bool {
+        self.is_detached() || !queue.is_empty() || self.buffered.load(Relaxed) > 0
+    }
+
+    /// Whether a read would not block: records, buffered bytes, or the end of the stream.
+    pub(crate) fn has_data(&self) -> bool {
+        let queue = self.queue.lock();
+        self.has_data_locked(&queue)
+    }
+
+    /// Registers a poller and says whether there is something to read.
+    pub(crate) fn poll(
+        &self,
+        file: &kernel::fs::File,
+        table: &kernel::sync::poll::PollTable<'_>,
+    ) -> bool {
+        table.register_wait(file, &self.wait);
+        self.has_data()
+    }
+
+    /// Sleeps until there is something to read; ERESTARTSYS if a signal comes first.
+    fn wait_for_data(&self) -> Result {
+        let mut queue = self.queue.lock();
+        while !self.has_data_locked(&queue) {
+            if self.wait.wait_interruptible(&mut queue) {
+                return Err(ERESTARTSYS);
+            }
+        }
+        Ok(())
+    }
+
+    /// Formats queued records into `out` while they fit.
+    fn fill(&self, out: &mut OutBuf, masks: &impl MaskMap) {
+        if !out.has_room() {
+            return;
+        }
+        let mut queue = self.queue.lock();
+        while out.has_room() {
+            let Some(rec) = queue.pop(ffi::now_ns()) else {
+                break;
+            };
+            out.put(&rec.event.encode_v0(rec.time_ns, masks));
+        }
+    }
+
+    /// Reads V0 records into `to`: first what is left of a partly read record, then as many
+    /// queued records as fit.  Returns 0 at the end of the stream, once the monitor has detached
+    /// and everything has been read.
+    pub(crate) fn read(
+        &self,
+        to: &mut IovIterDest<'_>,
+        nonblock: bool,
+        masks: &impl MaskMap,
+    ) -> Result<usize> {
+        let mut out = if nonblock {
+            if !self.has_data() {
+                return Err(EAGAIN);
+            }
+            self.out.try_lock().ok_or(EAGAIN)?
+        } else {
+            self.wait_for_data()?;
+            self.out.lock()
+        };
+        if out.size() == 0 {
+            out.alloc(to.len())?;
+        }
+        let result = self.read_locked(&mut out, to, masks);
+        self.buffered.store(out.pending(), Relaxed);
+        result
+    }
+
+    fn read_locked(
+        &self,
+        out: &mut OutBuf,
+        to: &mut IovIterDest<'_>,
+        masks: &impl MaskMap,
+    ) -> Result<usize> {
+        let mut copied = out.copy_to(to)?;
+        while !to.is_empty() {
+            self.fill(out, masks);
+            match out.copy_to(to) {
+                Ok(0) => break,
+                Ok(n) => copied += n,
+                Err(e) if copied == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
+        Ok(copied)
+    }
+}

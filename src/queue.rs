@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The bounded event queue of one monitor.
+//!
+//! The queue is a ring of [`CAPACITY`] records allocated when the monitor is created, so that
+//! reporting an event never allocates and memory pressure never loses one.  Within the ring:
+//!
+//! - ordinary events (metadata, media, file I/O) may fill it up to [`ORDINARY_LIMIT`];
+//! - the records an administrator needs most, SHUTDOWN and LOST, may use [`PRIVILEGED_RESERVE`]
+//!   more slots, which is more than XFS can ever ask for (a mount shuts down once, so at most
+//!   LOST, SHUTDOWN, LOST can follow a full queue before the reader drains it);
+//! - the last slot is UNMOUNT's, which goes to the head of the queue.
+//!
+//! An event merges into the newest queued record when the rules of [`Event::merge`] allow it.  An
+//! ordinary event that finds the queue full is counted as lost and at once recorded in a LOST
+//! record (or added to the newest one), so the reader learns about losses in order.  Should the
+//! reserve ever be exhausted anyway, the lost count and the shutdown reasons wait in the queue
+//! and are written as soon as the reader frees a slot: they are deferred, never dropped.
+//!
+//! Every event offered to the queue is accounted for exactly once, which [`Stats`] exposes:
+//! `reported == delivered + merged + lost + queued`.  LOST records are the accounting's own
+//! output, so they count in none of these (only in `records`, like C's `events`).
+
+use crate::event::{
+    Event,
+    Health,
+    Metadata, //
+};
+use kernel::alloc::KVVec;
+use kernel::prelude::*;
+
+/// A queued event and the time it happened.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Record {
+    /// Realtime clock, in nanoseconds since the epoch.
+    pub(crate) time_ns: u64,
+    /// The event.
+    pub(crate) event: Event,
+}
+
+/// Memory for the ring: what the C monitor allows its heap-allocated events.
+pub(crate) const QUEUE_BYTES: usize = 32 * 1024;
+/// Records in the ring.
+pub(crate) const CAPACITY: usize = QUEUE_BYTES / core::mem::size_of::<Record>();
+/// Slots that only SHUTDOWN and LOST records may take.
+pub(crate) const PRIVILEGED_RESERVE: usize = 4;
+/// Records the ring may hold before UNMOUNT.
+pub(crate) const PRIVILEGED_LIMIT: usize = CAPACITY - 1;
+/// Records the ring may hold before ordinary events are lost.
+pub(crate) const ORDINARY_LIMIT: usize = PRIVILEGED_LIMIT - PRIVILEGED_RESERVE;
+/// How many events the C monitor queues at most (32 KiB of 56-byte events).
+pub(crate) const C_MAX_EVENTS: usize = 585;
+
+const _: () = assert!(core::mem::size_of::<Record>() <= 48);
+const _: () = assert!(CAPACITY * core::mem::size_of::<Record>() <= QUEUE_BYTES);
+const _: () = assert!(ORDINARY_LIMIT >= C_MAX_EVENTS);
+
+/// The accounting of a queue, as shown in the monitor's fdinfo.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub(crate) struct Stats {
+    /// Events offered to the queue, RUNNING and UNMOUNT included.
+    pub(crate) reported: u64,
+    /// Events merged into a queued record.
+    pub(crate) merged: u64,
+    /// Events that found no room (what LOST records count).
+    pub(crate) lost: u64,
+    /// Records (other than LOST) taken by the reader.
+    pub(crate) delivered: u64,
+    /// Records ever queued, LOST ones included: C's `events`.
+    pub(crate) records: u64,
+    /// Records (other than LOST) waiting in the queue, a deferred shutdown included.
+    pub(crate) queued: u64,
+}
+
+/// What became of an event offered to the queue.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Outcome {
+    /// It is a new record at the tail.
+    Queued,
+    /// It merged into the newest record.
+    Merged,
+    /// It found no room and is counted in a LOST record.
+    Lost,
+    /// A shutdown that waits for a free slot behind an earlier loss.
+    Deferred,
+    /// Nothing to report (an empty mask), or the filesystem already unmounted.
+    Ignored,
+}
+
+/// The queue of one monitor.
+///
+/// # Invariants
+///
+/// - `slots.len() == CAPACITY`, `head < CAPACITY` and `len <= CAPACITY`; the records in the
+///   queue are `slots[(head + i) % CAPACITY]` for `i` in `0..len`, oldest first.
+/// - Before UNMOUNT is queued, `len <= PRIVILEGED_LIMIT`, so UNMOUNT always has a slot.
+/// - `lost_records` is the number of LOST records in the queue.
+/// - `pending_lost` and `pending_shutdown` are non-zero only while the ring holds
+///   `PRIVILEGED_LIMIT` records; a pending shutdown goes after the pending LOST record.
+pub(crate) struct Queue {
+    slots: KVVec<Record>,
+    head: usize,
+    len: usize,
+    lost_records: usize,
+    pending_lost: u64,
+    pending_shutdown: u32,
+    unmounted: bool,
+    verbose: bool,
+    stats: Stats,
+}
+
+impl Queue {
+    /// Allocates a queue whose first record is RUNNING, stamped `now`.
+    pub(crate) fn new(verbose: bool, now: u64) -> Result<Self> {
+        let filler = Record {
+            time_ns: 0,
+            event: Event::Running,
+        };
+        let slots = KVVec::from_elem(filler, CAPACITY, GFP_KERNEL)?;
+        // INVARIANT: `slots` has `CAPACITY` elements and the queue is empty.
+        let mut queue = Queue {
+            slots,
+            head: 0,
+            len: 0,
+            lost_records: 0,
+            pending_lost: 0,
+            pending_shutdown: 0,
+            unmounted: false,
+            verbose,
+            stats: Stats::default(),
+        };
+        // The reader learns that the monitor works before anything else, so RUNNING is queued
+        // before the monitor is reachable from the mount and can race with nothing.
+        queue.stats.reported += 1;
+        queue.append(Event::Running, now);
+        Ok(queue)
+    }
+
+    /// Whether every health event is reported, not just changes.
+    pub(crate) fn verbose(&self) -> bool {
+        self.verbose
+    }
+
+    /// Switches verbose reporting on or off for the events reported from now on.
+    pub(crate) fn set_verbose(&mut self, verbose: bool) {
+        self.verbose = verbose;
+    }
+
+    /// Records waiting for the reader, LOST ones included.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no record waits for the reader.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether UNMOUNT has been queued; nothing is accepted after it.
+    pub(crate) fn unmounted(&self) -> bool {
+        self.unmounted
+    }
+
+    /// The accounting so far.
+    pub(crate) fn stats(&self) -> Stats {
+        let mut stats = self.stats;
+        stats.queued =
+            (self.len - self.lost_records) as u64 + u64::from(self.pending_shutdown != 0);
+        stats
+    }
+
+    fn slot(&self, i: usize) -> usize {
+        (self.head + i) % CAPACITY
+    }
+
+    fn newest_mut(&mut self) -> Option<&mut Record> {
+        let i = self.len.checked_sub(1)?;
+        let slot = self.slot(i);
+        self.slots.get_mut(slot)
+    }
+
+    /// Queues `event` at the tail; the caller has checked for room.
+    fn append(&mut self, event: Event, now: u64) {
+        let slot = self.slot(self.len);
+        if let Some(rec) = self.slots.get_mut(slot) {
+            *rec = Record {
+                time_ns: now,
+                event,
+            };
+            // INVARIANT: callers only append below `PRIVILEGED_LIMIT` (or `CAPACITY` for UNMOUNT),
+            // so `len` stays within the ring.
+            self.len += 1;
+            self.stats.records += 1;
+            if matches!(event, Event::Lost { .. }) {
+                self.lost_records += 1;
+            }
+        }
+    }
+
+    fn merge_newest(&mut self, event: &Event) -> bool {
+        self.newest_mut().is_some_and(|rec| rec.event.merge(event))
+    }
+
+    fn has_pending(&self) -> bool {
+        self.pending_lost != 0 || self.pending_shutdown != 0
+    }
+
+    /// Writes deferred LOST and SHUTDOWN records if there is room now, in that order.
+    fn flush_pending(&mut self, now: u64) {
+        if self.pending_lost != 0 {
+            let lost = Event::Lost {
+                count: self.pending_lost,
+            };
+            if !self.merge_newest(&lost) {
+                if self.len >= PRIVILEGED_LIMIT {
+                    // The shutdown, if any, must stay behind this record.
+                    return;
+                }
+                self.append(lost, now);
+            }
+            self.pending_lost = 0;
+        }
+        if self.pending_shutdown != 0 {
+            let shutdown = Event::Shutdown {
+                flags: self.pending_shutdown,
+            };
+            if self.merge_newest(&shutdown) {
+                self.stats.merged += 1;
+            } else if self.len < PRIVILEGED_LIMIT {
+                self.append(shutdown, now);
+            } else {
+                return;
+            }
+            self.pending_shutdown = 0;
+        }
+    }
+
+    /// Counts one lost event and records it in a LOST record as soon as it can.
+    fn lose(&mut self, now: u64) -> Outcome {
+        self.stats.lost += 1;
+        self.pending_lost += 1;
+        self.flush_pending(now);
+        Outcome::Lost
+    }
+
+    /// Offers an event to the queue.
+    pub(crate) fn push(&mut self, event: Event, now: u64) -> Outcome {
+        if self.unmounted || matches!(event, Event::Running | Event::Unmount | Event::Lost { .. }) {
+            // Nothing follows UNMOUNT, and the monitor makes RUNNING, UNMOUNT and LOST itself.
+            return Outcome::Ignored;
+        }
+        self.stats.reported += 1;
+
+        // Whatever was lost earlier must be recorded before anything newer is queued or merged,
+        // or the reader would see later events without knowing what was lost before them.
+        self.flush_pending(now);
+        if self.has_pending() {
+            if let Event::Shutdown { flags } = event {
+                if self.pending_shutdown != 0 {
+                    self.stats.merged += 1;
+                }
+                self.pending_shutdown |= flags;
+                return Outcome::Deferred;
+            }
+            return self.lose(now);
+        }
+
+        if self.merge_newest(&event) {
+            self.stats.merged += 1;
+            return Outcome::Merged;
+        }
+        let limit = if event.is_privileged() {
+            PRIVILEGED_LIMIT
+        } else {
+            ORDINARY_LIMIT
+        };
+        if self.len < limit {
+            self.append(event, now);
+            return Outcome::Queued;
+        }
+        match event {
+            Event::Shutdown { flags } => {
+                // Only reachable if XFS shut down more than once per mount: keep the reasons.
+                self.pending_shutdown = flags;
+                Outcome::Deferred
+            }
+            _ => self.lose(now),
+        }
+    }
+
+    /// Offers a metadata health report: `old_mask` and `new_mask` are the object's `XFS_SICK_*`
+    /// bits before and after, `secondary` the bits never sent to userspace, and `what` builds the
+    /// object for the mask to report.  Nothing is queued (or counted) for an empty mask.
+    pub(crate) fn push_metadata(
+        &mut self,
+        health: Health,
+        old_mask: u32,
+        new_mask: u32,
+        secondary: u32,
+        what: impl FnOnce(u32) -> Metadata,
+        now: u64,
+    ) -> Outcome {
+        let mask = health.filter(self.verbose, old_mask, new_mask) & !secondary;
+        if mask == 0 {
+            return Outcome::Ignored;
+        }
+        self.push(
+            Event::Metadata {
+                health,
+                what: what(mask),
+            },
+            now,
+        )
+    }
+
+    /// Puts UNMOUNT at the head of the queue, so that the reader learns at once that the
+    /// filesystem is going away, and refuses every event after it.
+    pub(crate) fn insert_unmount(&mut self, now: u64) {
+        if self.unmounted {
+            return;
+        }
+        self.unmounted = true;
+        self.stats.reported += 1;
+        if self.len >= CAPACITY {
+            // Cannot happen: the type invariant keeps the last slot free for UNMOUNT.
+            self.stats.lost += 1;
+            return;
+        }
+        let head = (self.head + CAPACITY - 1) % CAPACITY;
+        if let Some(rec) = self.slots.get_mut(head) {
+            *rec = Record {
+                time_ns: now,
+                event: Event::Unmount,
+            };
+            // INVARIANT: there was a free slot, so the ring still holds at most `CAPACITY`.
+            self.head = head;
+            self.len += 1;
+            self.stats.records += 1;
+        }
+    }
+
+    /// Takes the oldest record for the reader.
+    pub(crate) fn pop(&mut self, now: u64) -> Option<Record> {
+        if self.len == 0 {
+            return None;
+        }
+        let rec = *self.slots.get(self.head)?;
+        // INVARIANT: the oldest record leaves the ring.
+        self.head = (self.head + 1) % CAPACITY;
+        self.len -= 1;
+        if matches!(rec.event, Event::Lost { .. }) {
+            self.lost_records -= 1;
+        } else {
+            self.stats.delivered += 1;
+        }
+        // A slot is free: whatever had to wait for one goes in now.
+        if self.has_pending() {
+            self.flush_pending(now);
+        }
+        Some(rec)
+    }
+
+    /// The queued records, oldest first, without taking them (for tests and tracing).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Record> + '_ {
+        (0..self.len).filter_map(move |i| self.slots.get(self.slot(i)))
+    }
+}

@@ -1,0 +1,888 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suites of the health monitor.  They run when `xfs.ko` is loaded (with `CONFIG_KUNIT=y`)
+//! and exercise the safe core directly: merge rules, verbosity, the queue's bound and accounting,
+//! the V0 bytes, the ABI against the C headers, and reads through a kernel iov_iter.
+
+use crate::event::{
+    shutdown_reasons,
+    Domain,
+    Event,
+    EventType,
+    FileIo,
+    Health,
+    MaskMap,
+    MediaDev,
+    Metadata, //
+};
+use crate::queue::{
+    Outcome,
+    Queue,
+    Record,
+    Stats,
+    CAPACITY,
+    C_MAX_EVENTS,
+    ORDINARY_LIMIT,
+    PRIVILEGED_LIMIT,
+    QUEUE_BYTES, //
+};
+use crate::uapi;
+use kernel::prelude::*;
+
+/// Masks passed through unchanged, to check the record layout on its own.
+struct SameMasks;
+
+impl MaskMap for SameMasks {
+    fn fs(&self, mask: u32) -> u32 {
+        mask
+    }
+    fn perag(&self, mask: u32) -> u32 {
+        mask
+    }
+    fn rtgroup(&self, mask: u32) -> u32 {
+        mask
+    }
+    fn inode(&self, mask: u32) -> u32 {
+        mask
+    }
+}
+
+fn sick_inode(ino: u64, gen: u32, mask: u32) -> Event {
+    Event::Metadata {
+        health: Health::Sick,
+        what: Metadata::Inode { ino, gen, mask },
+    }
+}
+
+fn sick_ag(group: u32, mask: u32) -> Event {
+    Event::Metadata {
+        health: Health::Sick,
+        what: Metadata::Ag { group, mask },
+    }
+}
+
+fn file_io(op: FileIo, ino: u64, pos: u64, len: u64, error: i32) -> Event {
+    Event::FileIo {
+        op,
+        ino,
+        gen: 7,
+        pos,
+        len,
+        error,
+    }
+}
+
+fn media(dev: MediaDev, daddr: u64, bbcount: u64) -> Event {
+    Event::Media {
+        dev,
+        daddr,
+        bbcount,
+    }
+}
+
+/// Whether every event offered to the queue is accounted for exactly once.
+fn balanced(s: &Stats) -> bool {
+    s.reported == s.delivered + s.merged + s.lost + s.queued
+}
+
+fn u32_at(rec: &[u8; uapi::V0_SIZE], off: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&rec[off..off + 4]);
+    u32::from_ne_bytes(b)
+}
+
+fn u64_at(rec: &[u8; uapi::V0_SIZE], off: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&rec[off..off + 8]);
+    u64::from_ne_bytes(b)
+}
+
+/// A V0 record built field by field, the way a C reader would see it.
+fn v0(domain: u32, ty: u32, time: u64, fields: &[(usize, u64, usize)]) -> [u8; uapi::V0_SIZE] {
+    let mut rec = [0u8; uapi::V0_SIZE];
+    rec[0..4].copy_from_slice(&domain.to_ne_bytes());
+    rec[4..8].copy_from_slice(&ty.to_ne_bytes());
+    rec[8..16].copy_from_slice(&time.to_ne_bytes());
+    for &(off, val, width) in fields {
+        if width == 4 {
+            rec[off..off + 4].copy_from_slice(&(val as u32).to_ne_bytes());
+        } else {
+            rec[off..off + 8].copy_from_slice(&val.to_ne_bytes());
+        }
+    }
+    rec
+}
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_merge)]
+mod merge {
+    use super::*;
+
+    #[test]
+    fn lost_counts_add() {
+        let mut e = Event::Lost { count: 3 };
+        assert!(e.merge(&Event::Lost { count: 4 }));
+        assert_eq!(e, Event::Lost { count: 7 });
+    }
+
+    #[test]
+    fn shutdown_reasons_or() {
+        let mut e = Event::Shutdown { flags: 1 };
+        assert!(e.merge(&Event::Shutdown { flags: 4 }));
+        assert_eq!(e, Event::Shutdown { flags: 5 });
+    }
+
+    #[test]
+    fn running_and_unmount_never_merge() {
+        assert!(!Event::Running.merge(&Event::Running));
+        assert!(!Event::Unmount.merge(&Event::Unmount));
+    }
+
+    #[test]
+    fn fs_masks_or() {
+        let mut e = Event::Metadata {
+            health: Health::Corrupt,
+            what: Metadata::Fs { mask: 1 },
+        };
+        assert!(e.merge(&Event::Metadata {
+            health: Health::Corrupt,
+            what: Metadata::Fs { mask: 2 },
+        }));
+        assert_eq!(
+            e,
+            Event::Metadata {
+                health: Health::Corrupt,
+                what: Metadata::Fs { mask: 3 },
+            }
+        );
+    }
+
+    #[test]
+    fn different_health_does_not_merge() {
+        let mut e = sick_ag(1, 1);
+        assert!(!e.merge(&Event::Metadata {
+            health: Health::Corrupt,
+            what: Metadata::Ag { group: 1, mask: 2 },
+        }));
+        assert_eq!(e, sick_ag(1, 1));
+    }
+
+    #[test]
+    fn groups_merge_only_with_the_same_group() {
+        let mut e = sick_ag(1, 1);
+        assert!(e.merge(&sick_ag(1, 2)));
+        assert_eq!(e, sick_ag(1, 3));
+        assert!(!e.merge(&sick_ag(2, 4)));
+        let mut rg = Event::Metadata {
+            health: Health::Sick,
+            what: Metadata::Rtgroup { group: 1, mask: 1 },
+        };
+        // An rtgroup is not an AG of the same number.
+        assert!(!rg.merge(&sick_ag(1, 2)));
+        assert!(rg.merge(&Event::Metadata {
+            health: Health::Sick,
+            what: Metadata::Rtgroup { group: 1, mask: 8 },
+        }));
+        assert!(!rg.merge(&Event::Metadata {
+            health: Health::Sick,
+            what: Metadata::Rtgroup { group: 0, mask: 8 },
+        }));
+    }
+
+    #[test]
+    fn inodes_merge_only_with_the_same_ino_and_gen() {
+        let mut e = sick_inode(128, 5, 1);
+        assert!(e.merge(&sick_inode(128, 5, 16)));
+        assert_eq!(e, sick_inode(128, 5, 17));
+        assert!(!e.merge(&sick_inode(128, 6, 2)));
+        assert!(!e.merge(&sick_inode(129, 5, 2)));
+        assert_eq!(e, sick_inode(128, 5, 17));
+    }
+
+    #[test]
+    fn media_ranges_join_when_adjacent() {
+        let mut e = media(MediaDev::Data, 100, 8);
+        assert!(e.merge(&media(MediaDev::Data, 108, 8)));
+        assert_eq!(e, media(MediaDev::Data, 100, 16));
+        assert!(e.merge(&media(MediaDev::Data, 90, 10)));
+        assert_eq!(e, media(MediaDev::Data, 90, 26));
+        // A gap, an overlap, or another device does not merge.
+        assert!(!e.merge(&media(MediaDev::Data, 117, 1)));
+        assert!(!e.merge(&media(MediaDev::Data, 100, 4)));
+        assert!(!e.merge(&media(MediaDev::Log, 116, 4)));
+        assert!(!e.merge(&media(MediaDev::Rt, 116, 4)));
+        assert_eq!(e, media(MediaDev::Data, 90, 26));
+    }
+
+    #[test]
+    fn file_ranges_join_when_adjacent_with_the_same_errno() {
+        let mut e = file_io(FileIo::DioWrite, 131, 4096, 4096, 5);
+        assert!(e.merge(&file_io(FileIo::DioWrite, 131, 8192, 4096, 5)));
+        assert!(e.merge(&file_io(FileIo::DioWrite, 131, 0, 4096, 5)));
+        assert_eq!(e, file_io(FileIo::DioWrite, 131, 0, 12288, 5));
+        // Another errno, inode, operation, generation or a gap: no merge.
+        assert!(!e.merge(&file_io(FileIo::DioWrite, 131, 12288, 4096, 28)));
+        assert!(!e.merge(&file_io(FileIo::DioWrite, 132, 12288, 4096, 5)));
+        assert!(!e.merge(&file_io(FileIo::DioRead, 131, 12288, 4096, 5)));
+        assert!(!e.merge(&file_io(FileIo::DioWrite, 131, 16384, 4096, 5)));
+        assert!(!e.merge(&Event::FileIo {
+            op: FileIo::DioWrite,
+            ino: 131,
+            gen: 8,
+            pos: 12288,
+            len: 4096,
+            error: 5,
+        }));
+        assert_eq!(e, file_io(FileIo::DioWrite, 131, 0, 12288, 5));
+    }
+
+    #[test]
+    fn different_types_never_merge() {
+        let mut e = Event::Shutdown { flags: 1 };
+        assert!(!e.merge(&Event::Lost { count: 1 }));
+        let mut l = Event::Lost { count: 1 };
+        assert!(!l.merge(&Event::Shutdown { flags: 1 }));
+        let mut m = media(MediaDev::Data, 0, 8);
+        assert!(!m.merge(&file_io(FileIo::BufRead, 1, 4096, 8, 5)));
+    }
+}
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_verbosity)]
+mod verbosity {
+    use super::*;
+
+    #[test]
+    fn verbose_reports_every_bit() {
+        assert_eq!(Health::Sick.filter(true, 3, 3), 3);
+        assert_eq!(Health::Corrupt.filter(true, 3, 3), 3);
+        assert_eq!(Health::Healthy.filter(true, 0, 6), 6);
+    }
+
+    #[test]
+    fn sick_is_always_reported() {
+        assert_eq!(Health::Sick.filter(false, 3, 3), 3);
+        assert_eq!(Health::Sick.filter(false, 0, 1), 1);
+    }
+
+    #[test]
+    fn corrupt_only_when_new() {
+        assert_eq!(Health::Corrupt.filter(false, 1, 3), 2);
+        assert_eq!(Health::Corrupt.filter(false, 3, 3), 0);
+    }
+
+    #[test]
+    fn healthy_only_when_fixed() {
+        assert_eq!(Health::Healthy.filter(false, 5, 7), 5);
+        assert_eq!(Health::Healthy.filter(false, 0, 7), 0);
+    }
+
+    #[test]
+    fn queue_filters_strips_and_skips_empty_masks() -> Result {
+        let mut q = Queue::new(false, 1)?;
+        let ino = |mask| Metadata::Inode {
+            ino: 128,
+            gen: 1,
+            mask,
+        };
+        // Only the secondary bit: nothing to report, nothing counted.
+        let forget = uapi::SICK_INO_SECONDARY;
+        assert_eq!(
+            q.push_metadata(Health::Sick, 0, forget, forget, ino, 2),
+            Outcome::Ignored
+        );
+        // Corrupt and already known: nothing.
+        assert_eq!(
+            q.push_metadata(Health::Corrupt, 1, 1, forget, ino, 2),
+            Outcome::Ignored
+        );
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.stats().reported, 1);
+        // The secondary bit is stripped from what is reported.
+        assert_eq!(
+            q.push_metadata(Health::Sick, 0, 1 | forget, forget, ino, 3),
+            Outcome::Queued
+        );
+        assert!(q.iter().any(|r| r.event == sick_inode(128, 1, 1)));
+        // Switching to verbose takes effect for the next report.
+        q.set_verbose(true);
+        assert_eq!(
+            q.push_metadata(Health::Healthy, 0, 4, forget, ino, 4),
+            Outcome::Queued
+        );
+        assert_eq!(q.len(), 3);
+        assert!(balanced(&q.stats()));
+        Ok(())
+    }
+}
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_queue)]
+mod queue {
+    use super::*;
+
+    /// Fills a fresh queue with distinct, unmergeable events up to its ordinary limit.
+    fn full_queue() -> Result<Queue> {
+        let mut q = Queue::new(true, 1)?;
+        let mut ino = 0u64;
+        while q.len() < ORDINARY_LIMIT {
+            ino += 1;
+            assert_eq!(q.push(sick_inode(ino, 0, 1), 2), Outcome::Queued);
+        }
+        Ok(q)
+    }
+
+    fn types(q: &Queue) -> KVec<EventType> {
+        let mut v = KVec::new();
+        for r in q.iter() {
+            if v.push(r.event.event_type(), GFP_KERNEL).is_err() {
+                break;
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn bound_and_memory() {
+        assert!(core::mem::size_of::<Record>() <= 48);
+        assert!(CAPACITY * core::mem::size_of::<Record>() <= QUEUE_BYTES);
+        assert!(QUEUE_BYTES <= 32 * 1024);
+        assert!(ORDINARY_LIMIT >= C_MAX_EVENTS);
+    }
+
+    #[test]
+    fn running_comes_first() -> Result {
+        let mut q = Queue::new(false, 11)?;
+        assert_eq!(q.len(), 1);
+        assert_eq!(
+            q.pop(12),
+            Some(Record {
+                time_ns: 11,
+                event: Event::Running
+            })
+        );
+        assert!(q.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn fifo_and_merge_with_newest_only() -> Result {
+        let mut q = Queue::new(false, 1)?;
+        assert_eq!(q.push(sick_ag(0, 1), 2), Outcome::Queued);
+        assert_eq!(q.push(sick_ag(1, 1), 3), Outcome::Queued);
+        // Merges into AG 1 (the newest), not AG 0.
+        assert_eq!(q.push(sick_ag(1, 2), 4), Outcome::Merged);
+        assert_eq!(q.push(sick_ag(0, 2), 5), Outcome::Queued);
+        assert_eq!(q.pop(6).map(|r| r.event), Some(Event::Running));
+        assert_eq!(q.pop(6).map(|r| r.event), Some(sick_ag(0, 1)));
+        assert_eq!(q.pop(6).map(|r| r.event), Some(sick_ag(1, 3)));
+        assert_eq!(q.pop(6).map(|r| r.event), Some(sick_ag(0, 2)));
+        assert_eq!(q.pop(6), None);
+        let s = q.stats();
+        assert_eq!(s.merged, 1);
+        assert_eq!(s.delivered, 4);
+        assert!(balanced(&s));
+        Ok(())
+    }
+
+    #[test]
+    fn full_queue_loses_and_says_so_at_once() -> Result {
+        let mut q = full_queue()?;
+        assert_eq!(q.push(sick_inode(1_000_000, 0, 1), 3), Outcome::Lost);
+        assert_eq!(q.len(), ORDINARY_LIMIT + 1);
+        assert_eq!(
+            q.iter().last().map(|r| r.event),
+            Some(Event::Lost { count: 1 })
+        );
+        // Further losses add to the same LOST record.
+        assert_eq!(q.push(sick_inode(1_000_001, 0, 1), 3), Outcome::Lost);
+        assert_eq!(q.push(media(MediaDev::Data, 0, 1), 3), Outcome::Lost);
+        assert_eq!(q.len(), ORDINARY_LIMIT + 1);
+        assert_eq!(
+            q.iter().last().map(|r| r.event),
+            Some(Event::Lost { count: 3 })
+        );
+        let s = q.stats();
+        assert_eq!(s.lost, 3);
+        assert!(balanced(&s));
+        Ok(())
+    }
+
+    #[test]
+    fn shutdown_is_never_dropped() -> Result {
+        let mut q = full_queue()?;
+        assert_eq!(q.push(sick_inode(1_000_000, 0, 1), 3), Outcome::Lost);
+        assert_eq!(q.push(Event::Shutdown { flags: 4 }, 4), Outcome::Queued);
+        // A loss after the shutdown gets a LOST record of its own, after it.
+        assert_eq!(q.push(sick_inode(1_000_001, 0, 1), 5), Outcome::Lost);
+        let t = types(&q);
+        let n = t.len();
+        assert!(n == ORDINARY_LIMIT + 3);
+        assert_eq!(t[n - 3], EventType::Lost);
+        assert_eq!(t[n - 2], EventType::Shutdown);
+        assert_eq!(t[n - 1], EventType::Lost);
+        assert!(q.len() <= PRIVILEGED_LIMIT);
+        assert!(balanced(&q.stats()));
+        Ok(())
+    }
+
+    #[test]
+    fn exhausted_reserve_defers_but_keeps_everything() -> Result {
+        let mut q = full_queue()?;
+        // Alternate losses and shutdowns until the reserve is gone (XFS shuts down only once,
+        // so this is beyond what it can do).
+        let mut shutdowns = 0;
+        for i in 0..8u32 {
+            q.push(sick_inode(2_000_000 + u64::from(i), 0, 1), 3);
+            if q.push(
+                Event::Shutdown {
+                    flags: 1 << (i % 6),
+                },
+                3,
+            ) == Outcome::Deferred
+            {
+                shutdowns += 1;
+            }
+        }
+        assert!(shutdowns > 0);
+        assert!(q.len() <= PRIVILEGED_LIMIT);
+        assert!(balanced(&q.stats()));
+        // Draining writes what was deferred; in the end every loss is in a LOST record and every
+        // shutdown reason in a SHUTDOWN record.
+        let mut lost = 0;
+        let mut reasons = 0;
+        while let Some(r) = q.pop(9) {
+            match r.event {
+                Event::Lost { count } => lost += count,
+                Event::Shutdown { flags } => reasons |= flags,
+                _ => {}
+            }
+        }
+        let s = q.stats();
+        assert_eq!(lost, s.lost);
+        assert_eq!(reasons, 0x3f);
+        assert!(balanced(&s));
+        assert_eq!(s.queued, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn losses_in_order_after_draining() -> Result {
+        let mut q = full_queue()?;
+        assert_eq!(q.push(sick_inode(1_000_000, 0, 1), 3), Outcome::Lost);
+        // The reader drains, room appears, new events follow the LOST record.
+        while q.len() > 10 {
+            q.pop(4);
+        }
+        assert_eq!(q.push(sick_ag(3, 1), 5), Outcome::Queued);
+        let t = types(&q);
+        let n = t.len();
+        assert_eq!(t[n - 2], EventType::Lost);
+        assert_eq!(t[n - 1], EventType::Sick);
+        assert!(balanced(&q.stats()));
+        Ok(())
+    }
+
+    #[test]
+    fn unmount_goes_to_the_head_and_ends_the_queue() -> Result {
+        let mut q = Queue::new(false, 1)?;
+        q.push(sick_ag(0, 1), 2);
+        q.push(Event::Shutdown { flags: 4 }, 3);
+        q.insert_unmount(4);
+        assert!(q.unmounted());
+        assert_eq!(q.push(sick_ag(1, 1), 5), Outcome::Ignored);
+        let t = types(&q);
+        assert_eq!(t.len(), 4);
+        assert_eq!(t[0], EventType::Unmount);
+        assert_eq!(t[1], EventType::Running);
+        assert_eq!(t[2], EventType::Sick);
+        assert_eq!(t[3], EventType::Shutdown);
+        // Only once.
+        q.insert_unmount(6);
+        assert_eq!(q.len(), 4);
+        assert!(balanced(&q.stats()));
+        Ok(())
+    }
+
+    #[test]
+    fn unmount_fits_a_full_queue() -> Result {
+        let mut q = full_queue()?;
+        for i in 0..4u32 {
+            q.push(sick_inode(3_000_000 + u64::from(i), 0, 1), 3);
+            q.push(Event::Shutdown { flags: 1 << i }, 3);
+        }
+        q.insert_unmount(4);
+        assert_eq!(q.iter().next().map(|r| r.event), Some(Event::Unmount));
+        assert!(q.len() <= CAPACITY);
+        assert!(balanced(&q.stats()));
+        Ok(())
+    }
+
+    #[test]
+    fn monitor_events_cannot_be_pushed() -> Result {
+        let mut q = Queue::new(false, 1)?;
+        assert_eq!(q.push(Event::Running, 2), Outcome::Ignored);
+        assert_eq!(q.push(Event::Unmount, 2), Outcome::Ignored);
+        assert_eq!(q.push(Event::Lost { count: 9 }, 2), Outcome::Ignored);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.stats().reported, 1);
+        Ok(())
+    }
+}
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_v0)]
+mod v0_records {
+    use super::*;
+    use crate::ffi::XfsMasks;
+
+    const T: u64 = 0x1122_3344_5566_7788;
+
+    #[test]
+    fn running_lost_unmount_shutdown() {
+        assert_eq!(Event::Running.encode_v0(T, &SameMasks), v0(0, 0, T, &[]));
+        assert_eq!(
+            Event::Lost { count: 99 }.encode_v0(T, &SameMasks),
+            v0(0, 1, T, &[(16, 99, 8)])
+        );
+        assert_eq!(Event::Unmount.encode_v0(T, &SameMasks), v0(0, 2, T, &[]));
+        // Forced unmount (in-core 1 << 2) and corrupt on disk (1 << 4).
+        assert_eq!(
+            Event::Shutdown { flags: 0x14 }.encode_v0(T, &SameMasks),
+            v0(0, 6, T, &[(16, 0x14, 4)])
+        );
+    }
+
+    #[test]
+    fn metadata_domains() {
+        let fs = Event::Metadata {
+            health: Health::Corrupt,
+            what: Metadata::Fs { mask: 0x81 },
+        };
+        assert_eq!(fs.encode_v0(T, &SameMasks), v0(1, 4, T, &[(16, 0x81, 4)]));
+        let ag = Event::Metadata {
+            health: Health::Healthy,
+            what: Metadata::Ag { group: 3, mask: 2 },
+        };
+        assert_eq!(
+            ag.encode_v0(T, &SameMasks),
+            v0(2, 5, T, &[(16, 2, 4), (20, 3, 4)])
+        );
+        assert_eq!(
+            sick_inode(0x1_0000_0083, 0xdead_beef, 0x10).encode_v0(T, &SameMasks),
+            v0(
+                3,
+                3,
+                T,
+                &[(16, 0x10, 4), (20, 0xdead_beef, 4), (24, 0x1_0000_0083, 8)]
+            )
+        );
+        let rg = Event::Metadata {
+            health: Health::Sick,
+            what: Metadata::Rtgroup { group: 9, mask: 2 },
+        };
+        assert_eq!(
+            rg.encode_v0(T, &SameMasks),
+            v0(4, 3, T, &[(16, 2, 4), (20, 9, 4)])
+        );
+    }
+
+    #[test]
+    fn media_domains() {
+        for (dev, domain) in [(MediaDev::Data, 5), (MediaDev::Rt, 6), (MediaDev::Log, 7)] {
+            assert_eq!(
+                media(dev, 2048, 16).encode_v0(T, &SameMasks),
+                v0(domain, 7, T, &[(16, 2048, 8), (24, 16, 8)])
+            );
+        }
+    }
+
+    #[test]
+    fn file_ranges() {
+        let ops = [
+            (FileIo::BufRead, 8),
+            (FileIo::BufWrite, 9),
+            (FileIo::DioRead, 10),
+            (FileIo::DioWrite, 11),
+            (FileIo::DataLost, 12),
+        ];
+        for (op, ty) in ops {
+            assert_eq!(
+                file_io(op, 131, 65536, 4096, 5).encode_v0(T, &SameMasks),
+                v0(
+                    8,
+                    ty,
+                    T,
+                    &[
+                        (16, 65536, 8),
+                        (24, 4096, 8),
+                        (32, 131, 8),
+                        (40, 7, 4),
+                        (44, 5, 4)
+                    ]
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn every_type_and_domain_number() {
+        let types = [0u32, 1, 2, 6, 3, 4, 5, 7, 8, 9, 10, 11, 12];
+        for (ty, v0ty) in EventType::ALL.iter().zip(types) {
+            assert_eq!(ty.v0(), v0ty);
+        }
+        for (i, d) in Domain::ALL.iter().enumerate() {
+            assert_eq!(d.v0() as usize, i);
+        }
+        for (i, ty) in EventType::ALL.iter().enumerate() {
+            assert_eq!(EventType::from_raw(i as u32), Some(*ty));
+        }
+        assert_eq!(EventType::from_raw(13), None);
+    }
+
+    #[test]
+    fn padding_stays_zero() {
+        let rec = file_io(FileIo::BufWrite, u64::MAX, u64::MAX, u64::MAX, i32::MAX)
+            .encode_v0(u64::MAX, &SameMasks);
+        assert_eq!(u64_at(&rec, uapi::V0_PAD), 0);
+        assert_eq!(u64_at(&rec, uapi::V0_PAD + 8), 0);
+    }
+
+    #[test]
+    fn xfs_mask_translation() {
+        // XFS_SICK_INO_CORE | XFS_SICK_INO_DIR_ZAPPED -> XFS_BS_SICK_INODE | XFS_BS_SICK_DIR.
+        let rec = sick_inode(128, 1, (1 << 0) | (1 << 10)).encode_v0(T, &XfsMasks);
+        assert_eq!(u32_at(&rec, uapi::V0_INODE_MASK), (1 << 0) | (1 << 4));
+        // XFS_SICK_AG_SB | XFS_SICK_AG_AGF -> XFS_AG_GEOM_SICK_SB | XFS_AG_GEOM_SICK_AGF.
+        assert_eq!(XfsMasks.perag(3), 3);
+        // XFS_SICK_RG_BITMAP -> XFS_RTGROUP_GEOM_SICK_BITMAP.
+        assert_eq!(XfsMasks.rtgroup(1 << 1), 1 << 1);
+        // XFS_SICK_FS_COUNTERS | XFS_SICK_FS_UQUOTA -> the same FSOP_GEOM bits; the rt bits of
+        // the fs mask are not sent in the fs domain.
+        assert_eq!(XfsMasks.fs(3), 3);
+        assert_eq!(XfsMasks.fs(1 << 31), 0);
+    }
+
+    #[test]
+    fn shutdown_reason_map() {
+        for bit in 0..6 {
+            assert_eq!(shutdown_reasons(1 << bit), 1 << bit);
+        }
+        assert_eq!(shutdown_reasons(0x3f), 0x3f);
+        assert_eq!(shutdown_reasons(1 << 6), 0);
+        assert_eq!(shutdown_reasons(0), 0);
+    }
+
+    #[test]
+    fn input_enums() {
+        assert_eq!(MediaDev::from_raw(1), Some(MediaDev::Data));
+        assert_eq!(MediaDev::from_raw(2), Some(MediaDev::Log));
+        assert_eq!(MediaDev::from_raw(3), Some(MediaDev::Rt));
+        assert_eq!(MediaDev::from_raw(0), None);
+        assert_eq!(FileIo::from_fserror(0), Some(FileIo::BufRead));
+        assert_eq!(FileIo::from_fserror(4), Some(FileIo::DataLost));
+        assert_eq!(FileIo::from_fserror(uapi::FSERR_METADATA), None);
+    }
+}
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_uapi)]
+mod abi {
+    use super::*;
+
+    extern "C" {
+        static xfs_hm_c_ioc_health_monitor: u32;
+        static xfs_hm_c_ioc_fd_on_monitored_fs: u32;
+        static xfs_hm_c_event_size: u32;
+        static xfs_hm_c_monitor_size: u32;
+        static xfs_hm_c_sick_ino_secondary: u32;
+        static xfs_hm_c_sick_fs_secondary: u32;
+        static xfs_hm_c_sick_ag_secondary: u32;
+        static xfs_hm_c_sick_rg_secondary: u32;
+        static xfs_hm_c_fserr_metadata: u32;
+        static xfs_hm_c_dev_rt: u32;
+        static xfs_hm_c_shutdown_device_removed: u32;
+        static xfs_hm_c_v0_offsets: [u32; 19];
+    }
+
+    #[test]
+    fn constants_match_the_c_headers() {
+        // SAFETY: Constants defined in rust/healthmon_shim.c, never written.
+        unsafe {
+            assert_eq!(xfs_hm_c_ioc_health_monitor, uapi::XFS_IOC_HEALTH_MONITOR);
+            assert_eq!(
+                xfs_hm_c_ioc_fd_on_monitored_fs,
+                uapi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS
+            );
+            assert_eq!(xfs_hm_c_event_size as usize, uapi::V0_SIZE);
+            assert_eq!(
+                xfs_hm_c_monitor_size as usize,
+                core::mem::size_of::<uapi::HealthMonitor>()
+            );
+            assert_eq!(xfs_hm_c_sick_ino_secondary, uapi::SICK_INO_SECONDARY);
+            assert_eq!(xfs_hm_c_sick_fs_secondary, uapi::SICK_FS_SECONDARY);
+            assert_eq!(xfs_hm_c_sick_ag_secondary, uapi::SICK_AG_SECONDARY);
+            assert_eq!(xfs_hm_c_sick_rg_secondary, uapi::SICK_RG_SECONDARY);
+            assert_eq!(xfs_hm_c_fserr_metadata, uapi::FSERR_METADATA);
+            assert_eq!(xfs_hm_c_dev_rt, uapi::XFS_DEV_RT);
+            assert_eq!(
+                xfs_hm_c_shutdown_device_removed,
+                uapi::SHUTDOWN_DEVICE_REMOVED
+            );
+        }
+    }
+
+    #[test]
+    fn v0_offsets_match_the_c_struct() {
+        let ours = [
+            uapi::V0_DOMAIN,
+            uapi::V0_TYPE,
+            uapi::V0_TIME_NS,
+            uapi::V0_LOST_COUNT,
+            uapi::V0_FS_MASK,
+            uapi::V0_GROUP_MASK,
+            uapi::V0_GROUP_GNO,
+            uapi::V0_INODE_MASK,
+            uapi::V0_INODE_GEN,
+            uapi::V0_INODE_INO,
+            uapi::V0_SHUTDOWN_REASONS,
+            uapi::V0_MEDIA_DADDR,
+            uapi::V0_MEDIA_BBCOUNT,
+            uapi::V0_FILE_POS,
+            uapi::V0_FILE_LEN,
+            uapi::V0_FILE_INO,
+            uapi::V0_FILE_GEN,
+            uapi::V0_FILE_ERROR,
+            uapi::V0_PAD,
+        ];
+        // SAFETY: A constant array defined in rust/healthmon_shim.c.
+        let theirs = unsafe { &xfs_hm_c_v0_offsets };
+        for (a, b) in ours.iter().zip(theirs.iter()) {
+            assert_eq!(*a, *b as usize);
+        }
+    }
+
+    #[test]
+    fn argument_validation() {
+        let mut hmo = uapi::HealthMonitor::default();
+        assert!(hmo.is_valid());
+        hmo.flags = uapi::MONITOR_VERBOSE;
+        assert!(hmo.is_valid() && hmo.verbose());
+        hmo.flags = 2;
+        assert!(!hmo.is_valid());
+        hmo.flags = 0;
+        hmo.format = 1;
+        assert!(!hmo.is_valid());
+        hmo.format = 0;
+        hmo.pad[22] = 1;
+        assert!(!hmo.is_valid());
+    }
+}
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_read)]
+mod read {
+    use super::*;
+    use crate::ffi::XfsMasks;
+    use crate::monitor::{
+        Monitor,
+        MonitorRef,
+        OutBuf, //
+    };
+    use kernel::bindings;
+    use kernel::iov::IovIterDest;
+    use kernel::page::PAGE_SIZE;
+
+    /// Reads from `hm` through a kernel iov_iter over `buf`.
+    fn read_into(hm: &Monitor, buf: &mut [u8], nonblock: bool) -> Result<usize> {
+        let kvec = bindings::kvec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // SAFETY: An all-zero iov_iter is a valid value to initialise.
+        let mut iter: bindings::iov_iter = unsafe { core::mem::zeroed() };
+        // SAFETY: `iter` and `kvec` live for this function; the kvec covers `buf`.
+        unsafe { bindings::iov_iter_kvec(&mut iter, bindings::ITER_DEST, &kvec, 1, buf.len()) };
+        // SAFETY: `iter` is a destination iterator that outlives the reference.
+        let to = unsafe { IovIterDest::from_raw(&mut iter) };
+        hm.read(to, nonblock, &XfsMasks)
+    }
+
+    /// A monitor with records to read, made to look attached (to no real mount).
+    fn monitor_with(events: &[Event]) -> Result<MonitorRef> {
+        let hm = Monitor::create(0x0080_0010, false)?;
+        hm.test_set_cookie(1);
+        for e in events {
+            hm.push(*e);
+        }
+        Ok(hm)
+    }
+
+    fn expected(events: &[Event]) -> KVec<[u8; uapi::V0_SIZE]> {
+        let mut v = KVec::new();
+        for e in events {
+            if v.push(e.encode_v0(0, &SameMasks), GFP_KERNEL).is_err() {
+                break;
+            }
+        }
+        v
+    }
+
+    /// Compares a record read back with the expected one, ignoring the timestamp.
+    fn same_record(got: &[u8], want: &[u8; uapi::V0_SIZE]) -> bool {
+        got.len() == uapi::V0_SIZE && got[0..8] == want[0..8] && got[16..] == want[16..]
+    }
+
+    #[test]
+    fn buffer_sizing() {
+        assert_eq!(OutBuf::size_for(1), PAGE_SIZE);
+        assert_eq!(OutBuf::size_for(PAGE_SIZE + 64), PAGE_SIZE + 64);
+        assert_eq!(OutBuf::size_for(1 << 20), 64 * 1024);
+    }
+
+    #[test]
+    fn whole_records() -> Result {
+        let events = [
+            Event::Running,
+            media(MediaDev::Data, 100, 8),
+            Event::Shutdown { flags: 4 },
+        ];
+        let hm = monitor_with(&events[1..])?;
+        let mut buf = [0u8; 4 * uapi::V0_SIZE];
+        let n = read_into(&hm, &mut buf, true)?;
+        assert_eq!(n, 3 * uapi::V0_SIZE);
+        let want = expected(&events);
+        for (i, w) in want.iter().enumerate() {
+            assert!(same_record(&buf[i * 64..(i + 1) * 64], w));
+        }
+        // Empty now: a non-blocking read says try again.
+        assert!(read_into(&hm, &mut buf, true) == Err(EAGAIN));
+        hm.test_set_cookie(0);
+        // Detached and drained: end of file.
+        assert_eq!(read_into(&hm, &mut buf, true)?, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn odd_sized_reads_reassemble_records() -> Result {
+        let events = [
+            Event::Running,
+            sick_ag(1, 2),
+            file_io(FileIo::DioWrite, 131, 0, 4096, 5),
+            sick_inode(128, 3, 1),
+        ];
+        let want = expected(&events);
+        for chunk in [1usize, 7, 63, 65, 100] {
+            let hm = monitor_with(&events[1..])?;
+            let mut all = [0u8; 4 * uapi::V0_SIZE];
+            let mut got = 0;
+            while got < all.len() {
+                let end = (got + chunk).min(all.len());
+                let n = read_into(&hm, &mut all[got..end], true)?;
+                assert!(n > 0);
+                got += n;
+            }
+            for (i, w) in want.iter().enumerate() {
+                assert!(same_record(&all[i * 64..(i + 1) * 64], w));
+            }
+            // A one-byte first read still gets a page-sized buffer.
+            assert!(hm.test_out_size() >= PAGE_SIZE);
+            hm.test_set_cookie(0);
+        }
+        Ok(())
+    }
+}
