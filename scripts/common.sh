@@ -52,3 +52,17 @@ mirror_uri() {
 			/etc/apt/sources.list
 	fi
 }
+
+# Print the lines of the kernel logs named as arguments that are splats, leaving out the known
+# upstream ones of the C reference when $1 is "c".
+find_splats() {
+	local variant=$1 dir
+	shift
+	dir=$(dirname "${BASH_SOURCE[0]}")
+	grep -hEf <(grep -v '^#' "$dir/splat-patterns") "$@" 2>/dev/null |
+		if [ "$variant" = c ]; then
+			grep -vEf <(grep -v '^#' "$dir/known-splats-c" | grep .)
+		else
+			cat
+		fi
+}

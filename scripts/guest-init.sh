@@ -11,6 +11,11 @@ export XFSHM_VARIANT
 export TEST_DEV=/dev/vda SCRATCH_DEV=/dev/vdb SCRATCH_RTDEV=/dev/vdc SCRATCH_LOGDEV=/dev/vdd
 export TEST_DIR=/mnt/test SCRATCH_MNT=/mnt/scratch XFSHM_OUT=/xfshm/out
 hostname xfshm-vm
+# devtmpfs has no /dev/fd; bash process substitution and many tools need it.
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+[ -e /dev/stdin ] || ln -s /proc/self/fd/0 /dev/stdin
+[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+[ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
 
 finish() {
 	echo "$1" > /xfshm/status

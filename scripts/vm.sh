@@ -112,8 +112,7 @@ else
 	status=$(cat "$RUN/status")
 fi
 # Any kernel splat fails the run, whatever the command said.
-splat='Kernel panic|BUG:|Oops|WARNING:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|general protection fault|turning off the locking correctness validator|kernel BUG|refcount_t:|stack-protector|INFO: task .* blocked'
-if grep -Eh "$splat" "$RUN/console.log" "$RUN"/dmesg 2>/dev/null | grep -v 'xfshm-allow' | head -n 20 > "$RUN/splats"; [ -s "$RUN/splats" ]; then
+if find_splats "$variant" "$RUN/console.log" "$RUN/dmesg" | head -n 20 > "$RUN/splats"; [ -s "$RUN/splats" ]; then
 	echo "vm: the guest kernel reported a problem:" >&2
 	sed 's/^/vm:   /' "$RUN/splats" >&2
 	[ "$status" = 0 ] && status=126

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run every test: the KUnit suites (Rust xfs.ko), then the shell tests on the Rust xfs.ko and on
+# the C reference.  Sets up and builds whatever is missing first.  Ends with the totals of both
+# as "N passed, N failed[, N skipped]" and exits non-zero on any failure.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+start=$(date +%s)
+
+# Build everything up front so that a build failure reads as one.
+"$TOP/scripts/setup.sh" || exit 1
+"$TOP/scripts/build-kernel.sh" >/dev/null || exit 1
+"$TOP/scripts/build-rootfs.sh" >/dev/null || exit 1
+"$TOP/scripts/build-module.sh" >/dev/null || exit 1
+log "everything built in $(($(date +%s) - start))s"
+
+total_p=0 total_f=0 total_s=0
+count() { # the "N passed, N failed[, N skipped]" line of a log
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
+	[ -n "$line" ] || { total_f=$((total_f + 1)); return; }
+	total_p=$((total_p + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
+	total_f=$((total_f + $(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')))
+	case $line in *skipped*) total_s=$((total_s + $(echo "$line" | sed -E 's/.*, ([0-9]+) skipped.*/\1/'))) ;; esac
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+log "KUnit"
+"$TOP/tests/kunit/run" 2>&1 | tee "$tmp/kunit"
+rc_k=${PIPESTATUS[0]}
+count "$tmp/kunit"
+log "shell tests"
+"$TOP/tests/run" --variant both 2>&1 | tee "$tmp/shell"
+rc_s=${PIPESTATUS[0]}
+count "$tmp/shell"
+[ $rc_k = 0 ] && [ $rc_s = 0 ] || [ $total_f -gt 0 ] || total_f=1
+
+log "all tests done in $(($(date +%s) - start))s"
+if [ $total_s -gt 0 ]; then
+	echo "$total_p passed, $total_f failed, $total_s skipped"
+else
+	echo "$total_p passed, $total_f failed"
+fi
+[ $total_f = 0 ]
