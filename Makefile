@@ -22,7 +22,7 @@ all modules:
 	scripts/build-module.sh
 
 demo:
-	scripts/demo.sh
+	VARIANT=$(if $(filter c,$(VARIANT)),c,rust) scripts/demo.sh
 
 check:
 	scripts/check.sh
