@@ -3,7 +3,7 @@
 # Runs inside the test VM as PID 1 (exec'd by the root filesystem's /sbin/xfshm-init): loads the
 # chosen xfs.ko, runs the host's command from /xfshm/cmd on the virtio console, records its exit
 # status and the kernel log in /xfshm, and powers off.
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=/xfshm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-linux}
 mount -t 9p -o trans=virtio,version=9p2000.L,ro modules /lib/modules
 . /xfshm/env

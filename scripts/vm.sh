@@ -10,6 +10,7 @@
 #   TEST_DEV=/dev/vda (1 GiB)  SCRATCH_DEV=/dev/vdb (2 GiB)
 #   SCRATCH_RTDEV=/dev/vdc (1 GiB)  SCRATCH_LOGDEV=/dev/vdd (512 MiB)
 #   TEST_DIR=/mnt/test  SCRATCH_MNT=/mnt/scratch  XFSHM_VARIANT=rust|c  XFSHM_OUT=/xfshm/out
+# and the helpers of samples/ (hmprobe) on its PATH.
 # Its output streams to this terminal and its exit status is returned.  /xfshm/out inside the
 # guest is a writable directory on the host, named in the last line on failure or kept with
 # --keep.  Without a command an interactive shell is started.  A panic, oops, BUG, WARN,
@@ -53,6 +54,11 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$RUN/out"
 cp "$XFS_KO" "$RUN/xfs.ko"
+mkdir -p "$RUN/bin"
+SAMPLES=$("$TOP/scripts/build-samples.sh")
+for f in "$TOP"/samples/*/Cargo.toml; do
+	cp "$SAMPLES/$(basename "$(dirname "$f")")" "$RUN/bin/"
+done
 cp "$TOP/scripts/guest-init.sh" "$RUN/guest-init.sh"
 {
 	printf 'XFSHM_VARIANT=%q\n' "$variant"

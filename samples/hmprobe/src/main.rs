@@ -1,0 +1,523 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! hmprobe: drive the XFS health monitor from userspace, one operation at a time, printing one
+//! line per result so that shell tests can compare the output with a golden file.
+//!
+//! ```text
+//! hmprobe MOUNT OP...
+//!   open[,verbose][,flags=N][,format=N][,pad=I:V][,badptr][,path=P]
+//!                       create a monitor with XFS_IOC_HEALTH_MONITOR on MOUNT (or P)
+//!   reconf[,...]        the same ioctl on the monitor fd (toggles verbose)
+//!   onfs=PATH | onfs-fd=N | onfs-flags=N | onfs-badptr
+//!                       XFS_IOC_HEALTH_FD_ON_MONITORED_FS
+//!   ioctl=N             any other ioctl number on the monitor fd
+//!   fdflags             access mode and close-on-exec of the monitor fd
+//!   fdinfo=KEY,KEY...   those lines of the monitor fd's fdinfo
+//!   balance             whether fdinfo shows reported = delivered + merged + lost + queued
+//!   dump=PATH           append the whole fdinfo to PATH
+//!   read[=CHUNK][,nonblock][,max=N]
+//!                       read records (CHUNK bytes per read) until N records, EOF or EAGAIN
+//!   drain[=CHUNK]       read records until end of file
+//!   summary[=CHUNK]     read until end of file and print what a lost-events test checks
+//!   poll=MS             whether poll() says readable within MS milliseconds
+//!   eintr               a blocking read interrupted by a signal
+//!   sh=CMD              run a shell command
+//!   sleep=MS            wait
+//!   close               close the monitor fd
+//! ```
+
+mod v0;
+
+use std::ffi::CString;
+use std::io::Write;
+use std::process::Command;
+use v0::Record;
+
+/// The name of an errno value, as the tests print it.
+fn errno_name(e: i32) -> String {
+    let name = match e {
+        libc::EPERM => "EPERM",
+        libc::EINTR => "EINTR",
+        libc::EBADF => "EBADF",
+        libc::EAGAIN => "EAGAIN",
+        libc::ENOMEM => "ENOMEM",
+        libc::EFAULT => "EFAULT",
+        libc::EBUSY => "EBUSY",
+        libc::EEXIST => "EEXIST",
+        libc::EINVAL => "EINVAL",
+        libc::ENOTTY => "ENOTTY",
+        libc::ESTALE => "ESTALE",
+        libc::EACCES => "EACCES",
+        _ => return format!("errno {e}"),
+    };
+    name.to_string()
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// Result line of a call returning -1 on error.
+fn result(what: &str, ret: i64) -> String {
+    if ret < 0 {
+        format!("{what}: {}", errno_name(errno()))
+    } else {
+        format!("{what}: ok")
+    }
+}
+
+fn open_path(path: &str, flags: i32) -> i32 {
+    let Ok(c) = CString::new(path) else {
+        return -1;
+    };
+    // SAFETY: `c` is a valid C string for the duration of the call.
+    unsafe { libc::open(c.as_ptr(), flags) }
+}
+
+/// The argument of XFS_IOC_HEALTH_MONITOR built from "verbose,flags=N,format=N,pad=I:V".
+fn monitor_arg(opts: &[&str]) -> (v0::HealthMonitor, bool, Option<String>) {
+    let mut hmo = v0::HealthMonitor::default();
+    let mut badptr = false;
+    let mut path = None;
+    for opt in opts {
+        let (k, v) = opt.split_once('=').unwrap_or((opt, ""));
+        match k {
+            "verbose" => hmo.flags |= v0::MONITOR_VERBOSE,
+            "flags" => hmo.flags = parse_num(v),
+            "format" => hmo.format = parse_num(v) as u8,
+            "pad" => {
+                if let Some((i, b)) = v.split_once(':') {
+                    let i = parse_num(i) as usize;
+                    if i < hmo.pad.len() {
+                        hmo.pad[i] = parse_num(b) as u8;
+                    }
+                }
+            }
+            "badptr" => badptr = true,
+            "path" => path = Some(v.to_string()),
+            _ => {}
+        }
+    }
+    (hmo, badptr, path)
+}
+
+fn parse_num(s: &str) -> u64 {
+    if let Some(h) = s.strip_prefix("0x") {
+        u64::from_str_radix(h, 16).unwrap_or(0)
+    } else {
+        s.parse().unwrap_or(0)
+    }
+}
+
+/// A pointer the kernel cannot read from.
+fn bad_pointer() -> *mut libc::c_void {
+    8 as *mut libc::c_void
+}
+
+struct Probe {
+    mount: String,
+    fd: i32,
+    /// Bytes of a partly read record, carried over between reads.
+    partial: Vec<u8>,
+}
+
+/// What one read attempt ended with.
+enum ReadEnd {
+    Records(usize),
+    Eof,
+    Err(i32),
+}
+
+impl Probe {
+    fn ioctl<T>(&self, fd: i32, cmd: u64, arg: *mut T) -> i64 {
+        // SAFETY: `arg` points to a live, properly sized argument or is deliberately invalid
+        // (the kernel then fails with EFAULT).
+        i64::from(unsafe { libc::ioctl(fd, cmd as libc::c_ulong, arg) })
+    }
+
+    fn open(&mut self, opts: &[&str]) -> String {
+        let (mut hmo, badptr, path) = monitor_arg(opts);
+        let path = path.unwrap_or_else(|| self.mount.clone());
+        let dirfd = open_path(&path, libc::O_RDONLY);
+        if dirfd < 0 {
+            return format!("open {path}: {}", errno_name(errno()));
+        }
+        let ret = if badptr {
+            self.ioctl(dirfd, v0::XFS_IOC_HEALTH_MONITOR, bad_pointer())
+        } else {
+            self.ioctl(dirfd, v0::XFS_IOC_HEALTH_MONITOR, &mut hmo)
+        };
+        let err = errno();
+        // SAFETY: `dirfd` is ours.
+        unsafe { libc::close(dirfd) };
+        if ret < 0 {
+            return format!("create: {}", errno_name(err));
+        }
+        if self.fd >= 0 {
+            // SAFETY: The previous monitor fd is ours.
+            unsafe { libc::close(self.fd) };
+        }
+        self.fd = ret as i32;
+        self.partial.clear();
+        "create: ok".to_string()
+    }
+
+    fn reconf(&mut self, opts: &[&str]) -> String {
+        let (mut hmo, badptr, _) = monitor_arg(opts);
+        let ret = if badptr {
+            self.ioctl(self.fd, v0::XFS_IOC_HEALTH_MONITOR, bad_pointer())
+        } else {
+            self.ioctl(self.fd, v0::XFS_IOC_HEALTH_MONITOR, &mut hmo)
+        };
+        result("reconfigure", ret)
+    }
+
+    fn onfs(&mut self, key: &str, val: &str) -> String {
+        let mut arg = v0::FileOnMonitoredFs::default();
+        let mut opened = -1;
+        match key {
+            "onfs" => {
+                opened = open_path(val, libc::O_RDONLY);
+                if opened < 0 {
+                    return format!("open {val}: {}", errno_name(errno()));
+                }
+                arg.fd = opened;
+            }
+            "onfs-fd" => arg.fd = parse_num(val) as i32,
+            "onfs-flags" => {
+                opened = open_path(&self.mount.clone(), libc::O_RDONLY);
+                arg.fd = opened;
+                arg.flags = parse_num(val) as u32;
+            }
+            _ => {}
+        }
+        let ret = if key == "onfs-badptr" {
+            self.ioctl(
+                self.fd,
+                v0::XFS_IOC_HEALTH_FD_ON_MONITORED_FS,
+                bad_pointer(),
+            )
+        } else {
+            self.ioctl(self.fd, v0::XFS_IOC_HEALTH_FD_ON_MONITORED_FS, &mut arg)
+        };
+        let line = result("fd-on-monitored-fs", ret);
+        if opened >= 0 {
+            // SAFETY: `opened` is ours.
+            unsafe { libc::close(opened) };
+        }
+        line
+    }
+
+    fn fdinfo(&self) -> Vec<(String, String)> {
+        let text =
+            std::fs::read_to_string(format!("/proc/self/fdinfo/{}", self.fd)).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect()
+    }
+
+    fn fdinfo_value(&self, key: &str) -> Option<u64> {
+        self.fdinfo()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.parse().ok())
+    }
+
+    fn balance(&self) -> String {
+        let get = |k| self.fdinfo_value(k);
+        match (
+            get("reported"),
+            get("delivered"),
+            get("merged"),
+            get("lost"),
+            get("queued"),
+        ) {
+            (Some(r), Some(d), Some(m), Some(l), Some(q)) => {
+                if r == d + m + l + q {
+                    "accounting: reported = delivered + merged + lost + queued".to_string()
+                } else {
+                    format!("accounting: UNBALANCED reported={r} delivered={d} merged={m} lost={l} queued={q}")
+                }
+            }
+            _ => "accounting: not shown".to_string(),
+        }
+    }
+
+    /// One read of up to `chunk` bytes; complete records go to `out`.
+    fn read_once(&mut self, chunk: usize, out: &mut Vec<Record>) -> ReadEnd {
+        let mut buf = vec![0u8; chunk];
+        // SAFETY: `buf` is writable for `chunk` bytes.
+        let n = unsafe { libc::read(self.fd, buf.as_mut_ptr().cast(), chunk) };
+        if n < 0 {
+            return ReadEnd::Err(errno());
+        }
+        if n == 0 {
+            return ReadEnd::Eof;
+        }
+        self.partial.extend_from_slice(&buf[..n as usize]);
+        let whole = self.partial.len() / v0::V0_SIZE * v0::V0_SIZE;
+        let before = out.len();
+        for rec in self.partial[..whole].chunks(v0::V0_SIZE) {
+            out.push(Record::parse(rec));
+        }
+        self.partial.drain(..whole);
+        ReadEnd::Records(out.len() - before)
+    }
+
+    /// Reads until `max` records, end of file or an error; returns the records and how it ended.
+    fn read_records(&mut self, chunk: usize, max: usize) -> (Vec<Record>, String) {
+        let mut recs = Vec::new();
+        loop {
+            if recs.len() >= max {
+                return (recs, String::new());
+            }
+            match self.read_once(chunk, &mut recs) {
+                ReadEnd::Records(_) => {}
+                ReadEnd::Eof => {
+                    let tail = if self.partial.is_empty() {
+                        "end of file".to_string()
+                    } else {
+                        format!("end of file with {} stray bytes", self.partial.len())
+                    };
+                    return (recs, tail);
+                }
+                ReadEnd::Err(e) => return (recs, format!("read: {}", errno_name(e))),
+            }
+        }
+    }
+
+    fn set_nonblock(&self, on: bool) {
+        // SAFETY: fcntl on our own fd.
+        unsafe {
+            let fl = libc::fcntl(self.fd, libc::F_GETFL);
+            let fl = if on {
+                fl | libc::O_NONBLOCK
+            } else {
+                fl & !libc::O_NONBLOCK
+            };
+            libc::fcntl(self.fd, libc::F_SETFL, fl);
+        }
+    }
+
+    fn read_op(&mut self, opts: &[&str], drain: bool) -> Vec<String> {
+        let mut chunk = 4096;
+        let mut max = usize::MAX;
+        let mut nonblock = false;
+        for opt in opts {
+            let (k, v) = opt.split_once('=').unwrap_or((opt, ""));
+            match k {
+                "nonblock" => nonblock = true,
+                "max" => max = parse_num(v) as usize,
+                _ => chunk = parse_num(opt).max(1) as usize,
+            }
+        }
+        self.set_nonblock(nonblock && !drain);
+        let (recs, end) = self.read_records(chunk, max);
+        self.set_nonblock(false);
+        let mut lines: Vec<String> = recs.iter().map(Record::describe).collect();
+        if !end.is_empty() {
+            lines.push(end);
+        }
+        lines
+    }
+
+    /// Reads to end of file without printing every record: the facts a lost-events test checks.
+    fn summary(&mut self, opts: &[&str]) -> Vec<String> {
+        let chunk = opts
+            .first()
+            .map(|c| parse_num(c).max(1) as usize)
+            .unwrap_or(65536);
+        let (recs, end) = self.read_records(chunk, usize::MAX);
+        let pos = |name: &str| recs.iter().position(|r| r.type_name() == name);
+        let lost: u64 = recs
+            .iter()
+            .filter(|r| r.type_name() == "lost")
+            .map(Record::lost_count)
+            .sum();
+        let lost_records = recs.iter().filter(|r| r.type_name() == "lost").count();
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        let mut lines = vec![
+            format!(
+                "first record is unmount: {}",
+                yes(pos("unmount") == Some(0))
+            ),
+            format!("running follows: {}", yes(pos("running") == Some(1))),
+            format!("lost record seen: {}", yes(lost_records > 0)),
+            format!("shutdown record seen: {}", yes(pos("shutdown").is_some())),
+        ];
+        if let (Some(s), Some(l)) = (pos("shutdown"), pos("lost")) {
+            lines.push(format!(
+                "a lost record comes before the shutdown: {}",
+                yes(l < s)
+            ));
+        }
+        if let Some(fd_lost) = self.fdinfo_value("lost") {
+            lines.push(format!(
+                "lost records count every lost event: {}",
+                yes(lost == fd_lost)
+            ));
+        }
+        lines.push(end);
+        lines
+    }
+
+    fn poll(&self, ms: i32) -> String {
+        let mut pfd = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: One valid pollfd.
+        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if n < 0 {
+            format!("poll: {}", errno_name(errno()))
+        } else if n > 0 && pfd.revents & libc::POLLIN != 0 {
+            "poll: readable".to_string()
+        } else {
+            "poll: not readable".to_string()
+        }
+    }
+
+    fn eintr(&mut self) -> String {
+        extern "C" fn on_alarm(_: libc::c_int) {}
+        // SAFETY: Installs a handler without SA_RESTART so the blocked read returns EINTR.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_alarm as extern "C" fn(libc::c_int) as usize;
+            libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut());
+            libc::alarm(1);
+        }
+        let mut recs = Vec::new();
+        let line = match self.read_once(4096, &mut recs) {
+            ReadEnd::Err(e) => format!("blocked read: {}", errno_name(e)),
+            ReadEnd::Eof => "blocked read: end of file".to_string(),
+            ReadEnd::Records(n) => format!("blocked read: {n} records"),
+        };
+        // SAFETY: Cancels the alarm.
+        unsafe { libc::alarm(0) };
+        line
+    }
+
+    fn fdflags(&self) -> String {
+        // SAFETY: fcntl on our own fd.
+        let (fl, fdfl) = unsafe {
+            (
+                libc::fcntl(self.fd, libc::F_GETFL),
+                libc::fcntl(self.fd, libc::F_GETFD),
+            )
+        };
+        let mode = match fl & libc::O_ACCMODE {
+            libc::O_RDONLY => "read-only",
+            libc::O_WRONLY => "write-only",
+            _ => "read-write",
+        };
+        let cloexec = if fdfl & libc::FD_CLOEXEC != 0 {
+            "close-on-exec"
+        } else {
+            "inherited on exec"
+        };
+        let link = std::fs::read_link(format!("/proc/self/fd/{}", self.fd))
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        format!("fd: {mode}, {cloexec}, {link}")
+    }
+
+    fn run(&mut self, op: &str) -> Vec<String> {
+        let (key, val) = op.split_once('=').unwrap_or((op, ""));
+        let mut parts: Vec<&str> = op.split(',').collect();
+        let head = parts.remove(0);
+        match head.split_once('=').map_or(head, |(k, _)| k) {
+            "open" => vec![self.open(&parts)],
+            "reconf" => vec![self.reconf(&parts)],
+            "onfs" | "onfs-fd" | "onfs-flags" | "onfs-badptr" => vec![self.onfs(key, val)],
+            "ioctl" => {
+                let cmd = parse_num(val);
+                let ret = self.ioctl(self.fd, cmd, std::ptr::null_mut::<u8>());
+                vec![result(&format!("ioctl {cmd:#x}"), ret)]
+            }
+            "fdflags" => vec![self.fdflags()],
+            "fdinfo" => {
+                let keys: Vec<&str> = val.split(',').collect();
+                self.fdinfo()
+                    .into_iter()
+                    .filter(|(k, _)| keys.contains(&k.as_str()))
+                    .map(|(k, v)| format!("fdinfo {k}: {v}"))
+                    .collect()
+            }
+            "balance" => vec![self.balance()],
+            "dump" => {
+                let text = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", self.fd))
+                    .unwrap_or_default();
+                let appended = std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(val)
+                    .and_then(|mut f| f.write_all(text.as_bytes()));
+                match appended {
+                    Ok(()) => Vec::new(),
+                    Err(e) => vec![format!("dump {val}: {e}")],
+                }
+            }
+            "read" => {
+                let mut opts = parts.clone();
+                if let Some((_, c)) = head.split_once('=') {
+                    opts.insert(0, c);
+                }
+                self.read_op(&opts, false)
+            }
+            "drain" => {
+                let opts: Vec<&str> = head
+                    .split_once('=')
+                    .map(|(_, c)| vec![c])
+                    .unwrap_or_default();
+                self.read_op(&opts, true)
+            }
+            "summary" => {
+                let opts: Vec<&str> = head
+                    .split_once('=')
+                    .map(|(_, c)| vec![c])
+                    .unwrap_or_default();
+                self.summary(&opts)
+            }
+            "poll" => vec![self.poll(parse_num(val) as i32)],
+            "eintr" => vec![self.eintr()],
+            "sh" => {
+                let _ = std::io::stdout().flush();
+                let _ = Command::new("sh").arg("-c").arg(val).status();
+                Vec::new()
+            }
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_millis(parse_num(val)));
+                Vec::new()
+            }
+            "close" => {
+                // SAFETY: Our own fd.
+                unsafe { libc::close(self.fd) };
+                self.fd = -1;
+                vec!["close: ok".to_string()]
+            }
+            other => vec![format!("unknown operation {other}")],
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((mount, ops)) = args.split_first() else {
+        eprintln!("usage: hmprobe MOUNT OP...  (see the source for the operations)");
+        std::process::exit(2);
+    };
+    let mut probe = Probe {
+        mount: mount.clone(),
+        fd: -1,
+        partial: Vec::new(),
+    };
+    let mut out = std::io::stdout();
+    for op in ops {
+        for line in probe.run(op) {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    }
+}
