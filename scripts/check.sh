@@ -12,6 +12,7 @@ start=$(date +%s)
 "$TOP/scripts/build-kernel.sh" >/dev/null || exit 1
 "$TOP/scripts/build-rootfs.sh" >/dev/null || exit 1
 "$TOP/scripts/build-module.sh" >/dev/null || exit 1
+"$TOP/scripts/build-samples.sh" >/dev/null || exit 1
 log "everything built in $(($(date +%s) - start))s"
 
 total_p=0 total_f=0 total_s=0
