@@ -127,18 +127,16 @@ pub(crate) fn mount_publish(mp: NonNull<XfsMount>, hm: *mut c_void) {
     unsafe { shim::xfs_hm_mount_publish(mp.as_ptr(), hm) }
 }
 
-/// The superblock of a live mount.
-pub(crate) fn mount_sb(mp: NonNull<XfsMount>) -> NonNull<SuperBlock> {
+/// The superblock of a live mount (never NULL for a mounted filesystem).
+pub(crate) fn mount_sb(mp: NonNull<XfsMount>) -> Option<NonNull<SuperBlock>> {
     // SAFETY: `mp` is a live mount, whose `m_super` is set for its whole life.
-    let sb = unsafe { shim::xfs_hm_mount_sb(mp.as_ptr()) };
-    NonNull::new(sb).unwrap_or(NonNull::dangling())
+    NonNull::new(unsafe { shim::xfs_hm_mount_sb(mp.as_ptr()) })
 }
 
 /// The mount of a superblock that a monitor is attached to.
-pub(crate) fn sb_mount(sb: NonNull<SuperBlock>) -> NonNull<XfsMount> {
+pub(crate) fn sb_mount(sb: NonNull<SuperBlock>) -> Option<NonNull<XfsMount>> {
     // SAFETY: `XFS_M()` only reads `s_fs_info` of the live superblock of an attached mount.
-    let mp = unsafe { shim::xfs_hm_sb_mount(sb.as_ptr()) };
-    NonNull::new(mp).unwrap_or(NonNull::dangling())
+    NonNull::new(unsafe { shim::xfs_hm_sb_mount(sb.as_ptr()) })
 }
 
 /// Frees kmalloc'ed memory after an RCU grace period.
@@ -187,17 +185,13 @@ fn report_metadata(
     secondary: u32,
     what: impl FnOnce(u32) -> Metadata,
 ) {
-    let (Some(mp), Some(health)) = (NonNull::new(mp), EventType_health(ty)) else {
+    let health = crate::event::EventType::from_raw(ty).and_then(Health::from_type);
+    let (Some(mp), Some(health)) = (NonNull::new(mp), health) else {
         return;
     };
     if let Some(hm) = Monitor::from_mount(mp) {
         hm.push_metadata(health, old_mask, new_mask, secondary, what);
     }
-}
-
-#[allow(non_snake_case)]
-fn EventType_health(ty: u32) -> Option<Health> {
-    crate::event::EventType::from_raw(ty).and_then(Health::from_type)
 }
 
 /// Reports an event other than metadata health to the monitor of `mp`, if any.

@@ -290,13 +290,13 @@ impl Monitor {
 
     /// Attaches the monitor to `mp`, giving the mount a reference; EEXIST if it has one.
     pub(crate) fn attach(this: &MonitorRef, mp: NonNull<ffi::XfsMount>) -> Result {
+        let sb = ffi::mount_sb(mp).ok_or(EINVAL)?;
         let _lock = AttachLock::lock();
         if ffi::mount_has_monitor(mp) {
             return Err(EEXIST);
         }
         this.refs.inc();
-        this.cookie
-            .store(ffi::mount_sb(mp).as_ptr() as usize, Relaxed);
+        this.cookie.store(sb.as_ptr() as usize, Relaxed);
         // Publishing orders the stores above before the pointer becomes visible.
         ffi::mount_publish(mp, this.as_ptr().cast());
         Ok(())
@@ -311,8 +311,11 @@ impl Monitor {
                 return;
             };
             // The mount cannot go away while we hold the attach lock and it still points to us:
-            // its unmount detaches us under this same lock first.
-            ffi::mount_publish(ffi::sb_mount(sb), core::ptr::null_mut());
+            // its unmount detaches us under this same lock first.  An attached superblock always
+            // has its mount, so the pointer is retracted whenever the cookie is set.
+            if let Some(mp) = ffi::sb_mount(sb) {
+                ffi::mount_publish(mp, core::ptr::null_mut());
+            }
             this.cookie.store(0, Relaxed);
         }
         // A reader checks for data under the queue lock and sleeps before releasing it, so taking
