@@ -427,6 +427,11 @@ impl Probe {
         let (key, val) = op.split_once('=').unwrap_or((op, ""));
         let mut parts: Vec<&str> = op.split(',').collect();
         let head = parts.remove(0);
+        // The optional chunk size of "drain=CHUNK" and "summary=CHUNK".
+        let chunk: Vec<&str> = head
+            .split_once('=')
+            .map(|(_, c)| vec![c])
+            .unwrap_or_default();
         match head.split_once('=').map_or(head, |(k, _)| k) {
             "open" => vec![self.open(&parts)],
             "reconf" => vec![self.reconf(&parts)],
@@ -466,20 +471,8 @@ impl Probe {
                 }
                 self.read_op(&opts, false)
             }
-            "drain" => {
-                let opts: Vec<&str> = head
-                    .split_once('=')
-                    .map(|(_, c)| vec![c])
-                    .unwrap_or_default();
-                self.read_op(&opts, true)
-            }
-            "summary" => {
-                let opts: Vec<&str> = head
-                    .split_once('=')
-                    .map(|(_, c)| vec![c])
-                    .unwrap_or_default();
-                self.summary(&opts)
-            }
+            "drain" => self.read_op(&chunk, true),
+            "summary" => self.summary(&chunk),
             "poll" => vec![self.poll(parse_num(val) as i32)],
             "eintr" => vec![self.eintr()],
             "sh" => {
