@@ -20,6 +20,9 @@
 //!   drain[=CHUNK]       read records until end of file
 //!   summary[=CHUNK]     read until end of file and print what a lost-events test checks
 //!   poll=MS             whether poll() says readable within MS milliseconds
+//!   epoll=MS[,et]       whether epoll_wait() says readable within MS milliseconds, on one
+//!                       level-triggered (or, with et, one edge-triggered) epoll instance that
+//!                       is created with the monitor fd in it at its first use
 //!   eintr               a blocking read interrupted by a signal
 //!   sh=CMD              run a shell command
 //!   sleep=MS            wait
@@ -119,6 +122,8 @@ struct Probe {
     fd: i32,
     /// Bytes of a partly read record, carried over between reads.
     partial: Vec<u8>,
+    /// The level-triggered and the edge-triggered epoll instances, once made.
+    epfd: [Option<i32>; 2],
 }
 
 /// What one read attempt ended with.
@@ -379,6 +384,41 @@ impl Probe {
         }
     }
 
+    fn epoll(&mut self, ms: i32, edge: bool) -> String {
+        let slot = usize::from(edge);
+        let epfd = match self.epfd[slot] {
+            Some(epfd) => epfd,
+            None => {
+                // SAFETY: Creates a new epoll instance; no pointers involved.
+                let epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+                if epfd < 0 {
+                    return format!("epoll_create1: {}", errno_name(errno()));
+                }
+                let mut ev = libc::epoll_event {
+                    events: libc::EPOLLIN as u32 | if edge { libc::EPOLLET as u32 } else { 0 },
+                    u64: 0,
+                };
+                // SAFETY: `ev` is a valid epoll_event for the duration of the call.
+                let ret = unsafe { libc::epoll_ctl(epfd, libc::EPOLL_CTL_ADD, self.fd, &mut ev) };
+                if ret < 0 {
+                    return format!("epoll_ctl: {}", errno_name(errno()));
+                }
+                self.epfd[slot] = Some(epfd);
+                epfd
+            }
+        };
+        let mut ev = libc::epoll_event { events: 0, u64: 0 };
+        // SAFETY: Room for exactly one event, as maxevents says.
+        let n = unsafe { libc::epoll_wait(epfd, &mut ev, 1, ms) };
+        if n < 0 {
+            format!("epoll: {}", errno_name(errno()))
+        } else if n > 0 && ev.events & libc::EPOLLIN as u32 != 0 {
+            "epoll: readable".to_string()
+        } else {
+            "epoll: not readable".to_string()
+        }
+    }
+
     fn eintr(&mut self) -> String {
         extern "C" fn on_alarm(_: libc::c_int) {}
         // SAFETY: Installs a handler without SA_RESTART so the blocked read returns EINTR.
@@ -474,6 +514,10 @@ impl Probe {
             "drain" => self.read_op(&chunk, true),
             "summary" => self.summary(&chunk),
             "poll" => vec![self.poll(parse_num(val) as i32)],
+            "epoll" => {
+                let ms = chunk.first().map_or(0, |c| parse_num(c) as i32);
+                vec![self.epoll(ms, parts.contains(&"et"))]
+            }
             "eintr" => vec![self.eintr()],
             "sh" => {
                 let _ = std::io::stdout().flush();
@@ -505,6 +549,7 @@ fn main() {
         mount: mount.clone(),
         fd: -1,
         partial: Vec::new(),
+        epfd: [None; 2],
     };
     let mut out = std::io::stdout();
     for op in ops {
