@@ -5,8 +5,10 @@
 #
 #   make            build the Rust xfs.ko (the kernel and the C reference come with it)
 #   make demo       boot the VM and show the health monitor at work
-#   make check      run every test: KUnit, then the shell tests on the Rust and the C xfs.ko
+#   make check      run every test: the UAPI header check, KUnit, then the shell tests on the
+#                   Rust and the C xfs.ko
 #   make kunit      KUnit suites only
+#   make uapi-check the standalone UAPI header against the kernel's xfs_fs.h (host, no VM)
 #   make shell-tests [VARIANT=rust|c|both] [TESTS="hm/001 ..."] [GROUP=quick]
 #   make vm [VARIANT=rust|c] [CMD="..."]   a VM for your own experiments
 #   make clippy     build the crate with CLIPPY=1
@@ -16,7 +18,7 @@
 VARIANT ?= both
 GROUP ?=
 
-.PHONY: all modules demo check kunit shell-tests vm clippy rustfmt rustfmtcheck samples clean
+.PHONY: all modules demo check kunit uapi-check shell-tests vm clippy rustfmt rustfmtcheck samples clean
 
 all modules:
 	scripts/build-module.sh
@@ -29,6 +31,9 @@ check:
 
 kunit:
 	tests/kunit/run
+
+uapi-check:
+	scripts/setup.sh && tests/uapi/check
 
 shell-tests:
 	tests/run --variant $(VARIANT) $(if $(GROUP),-g $(GROUP)) $(TESTS)

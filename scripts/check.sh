@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Run every test: the KUnit suites (Rust xfs.ko), then the shell tests on the Rust xfs.ko and on
-# the C reference.  Sets up and builds whatever is missing first.  Ends with the totals of both
-# as "N passed, N failed[, N skipped]" and exits non-zero on any failure.
+# Run every test: the UAPI header check (host), the KUnit suites (Rust xfs.ko), then the shell
+# tests on the Rust xfs.ko and on the C reference.  Sets up and builds whatever is missing first.
+# Ends with the totals of all as "N passed, N failed[, N skipped]" and exits non-zero on any
+# failure.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 start=$(date +%s)
@@ -27,6 +28,10 @@ count() { # the "N passed, N failed[, N skipped]" line of a log
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+log "UAPI header"
+"$TOP/tests/uapi/check" 2>&1 | tee "$tmp/uapi"
+rc_u=${PIPESTATUS[0]}
+count "$tmp/uapi"
 log "KUnit"
 "$TOP/tests/kunit/run" 2>&1 | tee "$tmp/kunit"
 rc_k=${PIPESTATUS[0]}
@@ -35,7 +40,7 @@ log "shell tests"
 "$TOP/tests/run" --variant both 2>&1 | tee "$tmp/shell"
 rc_s=${PIPESTATUS[0]}
 count "$tmp/shell"
-[ $rc_k = 0 ] && [ $rc_s = 0 ] || [ $total_f -gt 0 ] || total_f=1
+[ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] || [ $total_f -gt 0 ] || total_f=1
 
 log "all tests done in $(($(date +%s) - start))s"
 if [ $total_s -gt 0 ]; then

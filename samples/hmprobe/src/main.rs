@@ -16,7 +16,8 @@
 //!   balance             whether fdinfo shows reported = delivered + merged + lost + queued
 //!   dump=PATH           append the whole fdinfo to PATH
 //!   read[=CHUNK][,nonblock][,max=N]
-//!                       read records (CHUNK bytes per read) until N records, EOF or EAGAIN
+//!                       read records (CHUNK bytes per read) until EOF or EAGAIN, or until at
+//!                       least N records (one read returns as many whole records as fit)
 //!   drain[=CHUNK]       read records until end of file
 //!   summary[=CHUNK]     read until end of file and print what a lost-events test checks
 //!   poll=MS             whether poll() says readable within MS milliseconds
@@ -24,7 +25,11 @@
 //!                       level-triggered (or, with et, one edge-triggered) epoll instance that
 //!                       is created with the monitor fd in it at its first use
 //!   eintr               a blocking read interrupted by a signal
+//!   await=KEY:N         wait (up to a minute) until fdinfo's KEY is at least N; reports that
+//!                       arrive through a workqueue (file I/O, data loss) need it for a fixed order
 //!   sh=CMD              run a shell command
+//!   later=MS:CMD        run a shell command in the background after MS milliseconds; hmprobe
+//!                       waits for it before exiting
 //!   sleep=MS            wait
 //!   close               close the monitor fd
 //! ```
@@ -124,6 +129,8 @@ struct Probe {
     partial: Vec<u8>,
     /// The level-triggered and the edge-triggered epoll instances, once made.
     epfd: [Option<i32>; 2],
+    /// Background commands started by `later`, waited for at exit.
+    later: Vec<std::process::Child>,
 }
 
 /// What one read attempt ended with.
@@ -162,6 +169,7 @@ impl Probe {
             // SAFETY: The previous monitor fd is ours.
             unsafe { libc::close(self.fd) };
         }
+        self.close_epoll();
         self.fd = ret as i32;
         self.partial.clear();
         "create: ok".to_string()
@@ -401,7 +409,10 @@ impl Probe {
                 // SAFETY: `ev` is a valid epoll_event for the duration of the call.
                 let ret = unsafe { libc::epoll_ctl(epfd, libc::EPOLL_CTL_ADD, self.fd, &mut ev) };
                 if ret < 0 {
-                    return format!("epoll_ctl: {}", errno_name(errno()));
+                    let e = errno();
+                    // SAFETY: Our own epoll fd, not stored anywhere.
+                    unsafe { libc::close(epfd) };
+                    return format!("epoll_ctl: {}", errno_name(e));
                 }
                 self.epfd[slot] = Some(epfd);
                 epfd
@@ -417,6 +428,29 @@ impl Probe {
         } else {
             "epoll: not readable".to_string()
         }
+    }
+
+    /// Closes the epoll instances: they watch the monitor fd that is being closed or replaced.
+    fn close_epoll(&mut self) {
+        for epfd in self.epfd.iter_mut().filter_map(Option::take) {
+            // SAFETY: Our own epoll fd, taken out of `self.epfd`.
+            unsafe { libc::close(epfd) };
+        }
+    }
+
+    fn await_fdinfo(&self, val: &str) -> Vec<String> {
+        let (key, want) = val.split_once(':').unwrap_or((val, "1"));
+        let want = parse_num(want);
+        for _ in 0..6000 {
+            if self.fdinfo_value(key).is_some_and(|v| v >= want) {
+                return Vec::new();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let now = self
+            .fdinfo_value(key)
+            .map_or_else(|| "absent".to_string(), |v| v.to_string());
+        vec![format!("timed out waiting for {key} >= {want} (now {now})")]
     }
 
     fn eintr(&mut self) -> String {
@@ -515,8 +549,22 @@ impl Probe {
             "summary" => self.summary(&chunk),
             "poll" => vec![self.poll(parse_num(val) as i32)],
             "epoll" => {
-                let ms = chunk.first().map_or(0, |c| parse_num(c) as i32);
+                let ms = head
+                    .split_once('=')
+                    .map_or(0, |(_, ms)| parse_num(ms) as i32);
                 vec![self.epoll(ms, parts.contains(&"et"))]
+            }
+            "await" => self.await_fdinfo(val),
+            "later" => {
+                let (ms, cmd) = val.split_once(':').unwrap_or(("0", val));
+                let script = format!("sleep {}; {cmd}", parse_num(ms) as f64 / 1000.0);
+                match Command::new("sh").arg("-c").arg(script).spawn() {
+                    Ok(child) => {
+                        self.later.push(child);
+                        Vec::new()
+                    }
+                    Err(e) => vec![format!("later: {e}")],
+                }
             }
             "eintr" => vec![self.eintr()],
             "sh" => {
@@ -529,6 +577,7 @@ impl Probe {
                 Vec::new()
             }
             "close" => {
+                self.close_epoll();
                 // SAFETY: Our own fd.
                 unsafe { libc::close(self.fd) };
                 self.fd = -1;
@@ -550,6 +599,7 @@ fn main() {
         fd: -1,
         partial: Vec::new(),
         epfd: [None; 2],
+        later: Vec::new(),
     };
     let mut out = std::io::stdout();
     for op in ops {
@@ -557,5 +607,8 @@ fn main() {
             let _ = writeln!(out, "{line}");
         }
         let _ = out.flush();
+    }
+    for mut child in probe.later.drain(..) {
+        let _ = child.wait();
     }
 }
