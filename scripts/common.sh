@@ -13,6 +13,12 @@ NPROC=$(nproc)
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The kernel log after the last line containing $1 (all of it if that line is gone).  Counting
+# lines instead would fail once the ring buffer wraps.
+dmesg_since() {
+	dmesg | awk -v m="$1" '{ l[NR] = $0 } index($0, m) { s = NR } END { for (i = s + 1; i <= NR; i++) print l[i] }'
+}
+
 # The kernel source and rust-src versions chosen by setup.sh are recorded here.
 VERSIONS_FILE=$CACHE/versions.env
 

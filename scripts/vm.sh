@@ -84,7 +84,7 @@ set +e
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp 2 -m "$mem" -no-reboot -display none -monitor none -nodefaults \
 	-kernel "$KBUILD/arch/x86/boot/bzImage" \
-	-append "console=ttyS0 loglevel=7 root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=/sbin/xfshm-init panic=-1" \
+	-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=/sbin/xfshm-init panic=-1" \
 	-serial file:"$RUN/console.log" \
 	-chardev "$chardev" -device virtio-serial-pci -device virtconsole,chardev=con \
 	-fsdev local,id=rootfs,path="$ROOTFS",security_model=passthrough,readonly=on \
