@@ -9,14 +9,14 @@
  * Documentation/healthmon.rst of this project.
  *
  * The definitions are the ones of fs/xfs/libxfs/xfs_fs.h in Linux 7.2 (xfsprogs installs that file
- * as <xfs/xfs_fs.h>), which tests/uapi/check compares with this header field by field.  A program
- * may include this header instead of that one.  If that one was included first, this one adds
- * nothing; the other order does not compile.
+ * as <xfs/xfs_fs.h>), which tests/uapi/check compares with this header item by item.  A program
+ * may include this header instead of that one, or after it: the macros are then defined again
+ * with the same text, which C allows, and the structures are left out if that header already has
+ * the health monitor.  An older <xfs/xfs_fs.h> without it gets the missing parts from here.
+ * Including this header before xfs_fs.h does not compile.
  */
 #ifndef _UAPI_XFS_HEALTHMON_H
 #define _UAPI_XFS_HEALTHMON_H
-
-#ifndef __XFS_FS_H__
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
@@ -63,6 +63,8 @@
 #define XFS_RTGROUP_GEOM_SICK_SUMMARY	(1U << 2)  /* rtsummary */
 #define XFS_RTGROUP_GEOM_SICK_RMAPBT	(1U << 3)  /* reverse mappings */
 #define XFS_RTGROUP_GEOM_SICK_REFCNTBT	(1U << 4)  /* reference counts */
+
+#ifndef XFS_IOC_HEALTH_MONITOR
 
 /* Health monitor event domains: what a record is about. */
 
@@ -227,6 +229,6 @@ struct xfs_health_file_on_monitored_fs {
 #define XFS_IOC_HEALTH_FD_ON_MONITORED_FS \
 				_IOW ('X', 69, struct xfs_health_file_on_monitored_fs)
 
-#endif /* __XFS_FS_H__ */
+#endif /* !XFS_IOC_HEALTH_MONITOR */
 
 #endif /* _UAPI_XFS_HEALTHMON_H */

@@ -17,6 +17,9 @@ int main(void)
 #define F(type, field) \
 	printf("struct %s.%s at %zu, %zu bytes\n", #type, #field, \
 	       offsetof(struct type, field), sizeof(((struct type *)0)->field));
+#define T(type, field) \
+	printf("struct %s.%s is %s\n", #type, #field, \
+	       SIGNED(((struct type *)0)->field) ? "signed" : "unsigned");
 #include "layout.h"
 	return 0;
 }

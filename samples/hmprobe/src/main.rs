@@ -439,8 +439,12 @@ impl Probe {
     }
 
     fn await_fdinfo(&self, val: &str) -> Vec<String> {
-        let (key, want) = val.split_once(':').unwrap_or((val, "1"));
-        let want = parse_num(want);
+        let Some((key, want)) = val.split_once(':') else {
+            return vec![format!("await={val}: want KEY:N")];
+        };
+        let Ok(want) = want.parse::<u64>() else {
+            return vec![format!("await={val}: {want} is not a number")];
+        };
         for _ in 0..6000 {
             if self.fdinfo_value(key).is_some_and(|v| v >= want) {
                 return Vec::new();
