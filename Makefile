@@ -14,11 +14,16 @@
 #   make clippy     build the crate with CLIPPY=1
 #   make rustfmt / make rustfmtcheck
 #   make samples    build the userspace Rust helpers in samples/
+#   make bench [BENCH_REPS=5]  the C and Rust monitors side by side on the production-like
+#                   kernel: table, CSV, JSON and PNG in bench-out/ (Documentation/benchmarks.rst)
+#   make differential [SEEDS="1 2 3"] [EVENTS=10000]  replay scripted and seeded random report
+#                   sequences on both monitors in one boot and compare the records
 
 VARIANT ?= both
 GROUP ?=
 
-.PHONY: all modules demo check kunit uapi-check shell-tests vm clippy rustfmt rustfmtcheck samples clean
+.PHONY: all modules demo check kunit uapi-check shell-tests vm clippy rustfmt rustfmtcheck samples bench \
+	differential clean
 
 all modules:
 	scripts/build-module.sh
@@ -52,6 +57,12 @@ rustfmtcheck:
 
 samples:
 	scripts/build-samples.sh
+
+bench:
+	scripts/bench.sh
+
+differential:
+	tests/differential/run $(if $(SEEDS),--seeds "$(SEEDS)") $(if $(EVENTS),--events $(EVENTS))
 
 clean:
 	@echo "build outputs live in the cache; remove $${XDG_CACHE_HOME:-$$HOME/.cache}/xfs-healthmon-rs to start over"

@@ -14,10 +14,11 @@ if [ -f "$KBUILD/.built" ] && [ -f "$KBUILD/modroot/.done" ]; then
 	exit 0
 fi
 mkdir -p "$KBUILD"
-frag=$TOP/scripts/kernel.config
+frag=$KBUILD/.fragment
+kernel_fragment > "$frag"
 if [ ! -f "$KBUILD/.configured" ]; then
-	log "configuring kernel $LINUX_VERSION in $KBUILD"
-	grep -E '^CONFIG_' "$frag" > "$KBUILD/.config"
+	log "configuring the $XFSHM_KERNEL kernel $LINUX_VERSION in $KBUILD"
+	cp "$frag" "$KBUILD/.config"
 	kmake -s olddefconfig
 	# Every line of the fragment must have survived olddefconfig (a missing dependency drops it).
 	bad=
@@ -35,7 +36,7 @@ if [ ! -f "$KBUILD/.configured" ]; then
 	touch "$KBUILD/.configured"
 fi
 if [ ! -f "$KBUILD/.built" ]; then
-	log "building kernel $LINUX_VERSION (about 20 minutes cold on 2 cores)"
+	log "building the $XFSHM_KERNEL kernel $LINUX_VERSION (about 10 minutes cold on 2 cores)"
 	kmake -s -j"$NPROC" bzImage modules >"$KBUILD/build.log" 2>&1 || {
 		tail -n 40 "$KBUILD/build.log" >&2
 		die "kernel build failed; full log in $KBUILD/build.log"

@@ -1,15 +1,36 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the out-of-tree xfs.ko (Rust health monitor) against the cached kernel build and print
-# its path.  The build happens in a symlink farm of the tree's fs/xfs in the cache; our Kbuild,
-# src/ and rust/ are linked into it file by file, so objects never land in the checkout and an
-# edit of one Rust file rebuilds only the crate.  Extra arguments go to make (e.g. CLIPPY=1).
+# Build an out-of-tree xfs.ko against the cached kernel build and print its path.
+#
+#   scripts/build-module.sh [--variant rust|c] [--driver] [MAKE ARGS...]
+#
+# The default is the Rust xfs.ko that users load.  --variant c builds the C monitor from the same
+# farm (the reference for the differential runner and the benchmarks), and --driver links the
+# test-only report driver (tests/driver) into either and also builds its loader module,
+# $KBUILD-hmdrv/xfs_hmdrv.ko.  XFSHM_KERNEL=bench builds against the benchmark kernel.
+#
+# The build happens in a symlink farm of the tree's fs/xfs in the cache, one per kind; our
+# Kbuild, src/, rust/ and tests/driver/ are linked into it file by file, so objects never land in
+# the checkout and an edit of one Rust file rebuilds only the crate.  Extra arguments go to make
+# (e.g. CLIPPY=1).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+variant=rust
+driver=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--variant) variant=$2; shift 2 ;;
+	--driver) driver=y; shift ;;
+	*) break ;;
+	esac
+done
+case $variant in rust | c) ;; *) die "unknown variant '$variant' (rust or c)" ;; esac
 "$TOP/scripts/setup.sh" 2>/dev/null
 load_versions
 KBUILD=$("$TOP/scripts/build-kernel.sh")
 FARM=$KBUILD-xfs-oot
+[ "$variant" = rust ] || FARM=$FARM-$variant
+[ -z "$driver" ] || FARM=$FARM-drv
 
 exec 9>"$FARM.lock"
 flock 9
@@ -19,14 +40,24 @@ if [ ! -f "$FARM/.farm" ]; then
 	touch "$FARM/.farm"
 fi
 ln -sfn "$TOP/Kbuild" "$FARM/Kbuild"
-for dir in src rust; do
+for dir in src rust tests/driver; do
 	mkdir -p "$FARM/$dir"
 	# Drop links to files that no longer exist, then link every current file.
 	find "$FARM/$dir" -xtype l -delete
-	(cd "$TOP/$dir" && find . -type f ! -name '*.o' ! -name '.*') | while read -r f; do
+	(cd "$TOP/$dir" && find . -type f ! -name '*.o' ! -name '.*' ! -path './loader/*') | while read -r f; do
 		mkdir -p "$FARM/$dir/$(dirname "$f")"
 		ln -sfn "$TOP/$dir/$f" "$FARM/$dir/$f"
 	done
 done
-make -C "$KBUILD" M="$FARM" LLVM=$LLVM_SUFFIX -j"$NPROC" "$@" modules >&2
+flags=()
+[ "$variant" = c ] && flags+=(XFSHM_C=y)
+[ -n "$driver" ] && flags+=(XFSHM_DRIVER=y)
+make -C "$KBUILD" M="$FARM" LLVM=$LLVM_SUFFIX -j"$NPROC" "${flags[@]}" "$@" modules >&2
+if [ -n "$driver" ]; then
+	# The loader links against the exports of either variant's test xfs.ko (same names).
+	LOADER=$KBUILD-hmdrv
+	mkdir -p "$LOADER"
+	for f in "$TOP"/tests/driver/loader/*; do ln -sfn "$f" "$LOADER/"; done
+	make -C "$KBUILD" M="$LOADER" LLVM=$LLVM_SUFFIX KBUILD_EXTRA_SYMBOLS="$FARM/Module.symvers" modules >&2
+fi
 echo "$FARM/xfs.ko"

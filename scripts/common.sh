@@ -33,10 +33,34 @@ load_versions() {
 	export PATH="$CACHE/bindgen-0.72.1/bin:$PATH"
 }
 
+# Which kernel: "test" (debug checkers on; make check) or "bench" (production-like; make bench).
+XFSHM_KERNEL=${XFSHM_KERNEL:-test}
+case $XFSHM_KERNEL in
+test | bench) ;;
+*) die "XFSHM_KERNEL must be test or bench, not '$XFSHM_KERNEL'" ;;
+esac
+
+# The config fragment of the chosen kernel: kernel.config, and for the bench kernel
+# kernel-bench.config's lines in place of the lines of the same symbols.
+kernel_fragment() {
+	local over=$TOP/scripts/kernel-bench.config keys
+	if [ "$XFSHM_KERNEL" = bench ]; then
+		keys=$(grep -E '^CONFIG_' "$over" | sed 's/=.*//' | paste -sd'|')
+		grep -E '^CONFIG_' "$TOP/scripts/kernel.config" | grep -vE "^($keys)="
+		grep -E '^CONFIG_' "$over"
+	else
+		grep -E '^CONFIG_' "$TOP/scripts/kernel.config"
+	fi
+}
+
 # The kernel build directory is keyed by the source version and the config fragment's hash.
 kbuild_dir() {
 	local h
-	h=$(cat "$TOP/scripts/kernel.config" | sha256sum | cut -c1-12)
+	if [ "$XFSHM_KERNEL" = bench ]; then
+		h=bench-$(kernel_fragment | sha256sum | cut -c1-12)
+	else
+		h=$(sha256sum < "$TOP/scripts/kernel.config" | cut -c1-12)
+	fi
 	echo "$CACHE/kbuild-$LINUX_VERSION-$h"
 }
 

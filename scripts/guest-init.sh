@@ -28,15 +28,15 @@ finish() {
 
 exec </dev/hvc0 >/dev/hvc0 2>&1
 
-# Load what xfs.ko depends on from the kernel's modules, then the chosen xfs.ko itself.
-for dep in $(modinfo -F depends /xfshm/xfs.ko | tr ',' ' '); do
-	modprobe "$dep" || { echo "guest: cannot load $dep"; finish 125; }
-done
-if ! insmod /xfshm/xfs.ko; then
-	echo "guest: cannot load the $XFSHM_VARIANT xfs.ko"
+# Load the chosen xfs.ko (and the report driver's loader, if this run has one) with what it
+# depends on.  With both variants, the command loads one at a time (xfshm-load).
+if [ "$XFSHM_VARIANT" = both ]; then
+	for dep in $(modinfo -F depends /xfshm/xfs-c.ko | tr ',' ' '); do
+		modprobe "$dep" || { echo "guest: cannot load $dep"; finish 125; }
+	done
+elif ! xfshm-load "$XFSHM_VARIANT"; then
 	finish 125
 fi
-echo "xfshm: loaded the $XFSHM_VARIANT xfs.ko" > /dev/kmsg
 
 cd /host
 if [ "$XFSHM_INTERACTIVE" = 1 ]; then

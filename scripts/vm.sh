@@ -3,7 +3,13 @@
 # Boot the project's kernel under QEMU (TCG), load an xfs.ko variant and run a command from the
 # host checkout inside the guest as root.
 #
-#   scripts/vm.sh [--variant rust|c] [--timeout SECS] [--mem MIB] [--] [COMMAND [ARGS...]]
+#   scripts/vm.sh [--variant rust|c|both] [--driver] [--timeout SECS] [--mem MIB] [--]
+#                 [COMMAND [ARGS...]]
+#
+# --driver loads the test builds of xfs.ko with the report driver (tests/driver) and its loader
+# module.  --variant both boots with neither xfs.ko loaded and both test builds at
+# /xfshm/xfs-c.ko and /xfshm/xfs-rust.ko, for comparing them in one boot: `xfshm-load c|rust`
+# (scripts/guest-load.sh) switches between them.  XFSHM_KERNEL=bench boots the benchmark kernel.
 #
 # The command runs with the checkout mounted read-only at /host as its working directory, and
 # these block devices and variables:
@@ -22,6 +28,7 @@ variant=rust
 timeout_s=3600
 mem=2048
 keep=
+driver=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) variant=$2; shift 2 ;;
@@ -29,8 +36,9 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout_s=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--driver) driver=--driver; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -39,12 +47,20 @@ done
 load_versions
 KBUILD=$("$TOP/scripts/build-kernel.sh")
 ROOTFS=$("$TOP/scripts/build-rootfs.sh")
+[ "$variant" = both ] && driver=--driver
+kos=()
 case $variant in
-c) XFS_KO=$KBUILD/fs/xfs/xfs.ko ;;
-rust) XFS_KO=$("$TOP/scripts/build-module.sh") ;;
-*) die "unknown variant '$variant' (rust or c)" ;;
+c) [ -n "$driver" ] && kos+=("xfs.ko=$("$TOP/scripts/build-module.sh" --variant c $driver)") ||
+	kos+=("xfs.ko=$KBUILD/fs/xfs/xfs.ko") ;;
+rust) kos+=("xfs.ko=$("$TOP/scripts/build-module.sh" $driver)") ;;
+both) kos+=("xfs-c.ko=$("$TOP/scripts/build-module.sh" --variant c --driver)"
+	"xfs-rust.ko=$("$TOP/scripts/build-module.sh" --driver)") ;;
+*) die "unknown variant '$variant' (rust, c or both)" ;;
 esac
-[ -f "$XFS_KO" ] || die "no xfs.ko for variant $variant at $XFS_KO"
+[ -n "$driver" ] && kos+=("xfs_hmdrv.ko=$KBUILD-hmdrv/xfs_hmdrv.ko")
+for ko in "${kos[@]}"; do
+	[ -f "${ko#*=}" ] || die "no ${ko%%=*} for variant $variant at ${ko#*=}"
+done
 
 mkdir -p "$CACHE/runs"
 RUN=$(mktemp -d "$CACHE/runs/run.XXXXXX")
@@ -53,13 +69,16 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$RUN/out"
-cp "$XFS_KO" "$RUN/xfs.ko"
+for ko in "${kos[@]}"; do
+	cp "${ko#*=}" "$RUN/${ko%%=*}"
+done
 mkdir -p "$RUN/bin"
 SAMPLES=$("$TOP/scripts/build-samples.sh")
 for f in "$TOP"/samples/*/Cargo.toml; do
 	cp "$SAMPLES/$(basename "$(dirname "$f")")" "$RUN/bin/"
 done
 cp "$TOP/scripts/guest-init.sh" "$RUN/guest-init.sh"
+cp "$TOP/scripts/guest-load.sh" "$RUN/bin/xfshm-load"
 {
 	printf 'XFSHM_VARIANT=%q\n' "$variant"
 	printf 'XFSHM_INTERACTIVE=%q\n' "$([ $# -eq 0 ] && echo 1 || echo 0)"
@@ -118,7 +137,11 @@ else
 	status=$(cat "$RUN/status")
 fi
 # Any kernel splat fails the run, whatever the command said.
-if find_splats "$variant" "$RUN/console.log" "$RUN/dmesg" | head -n 20 > "$RUN/splats"; [ -s "$RUN/splats" ]; then
+# In a boot with both variants the C reference's known splats (which name its source file) are
+# allowed; they cannot match anything of the Rust one.
+splat_variant=$variant
+[ "$variant" = both ] && splat_variant=c
+if find_splats "$splat_variant" "$RUN/console.log" "$RUN/dmesg" | head -n 20 > "$RUN/splats"; [ -s "$RUN/splats" ]; then
 	echo "vm: the guest kernel reported a problem:" >&2
 	sed 's/^/vm:   /' "$RUN/splats" >&2
 	[ "$status" = 0 ] && status=126

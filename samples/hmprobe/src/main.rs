@@ -32,6 +32,12 @@
 //!                       waits for it before exiting
 //!   sleep=MS            wait
 //!   close               close the monitor fd
+//!   files=N             create and open N files MOUNT/hmprobe.I (kept open; F0..F(N-1) below)
+//!   drv=CMD             one command of the test-only report driver (tests/driver/hmdrv.c), with
+//!                       the words R (MOUNT's root directory) and FI (file I) replaced by their
+//!                       fds; prints the driver's errno or, for rand, how many calls it made
+//!   unfiles             close the files of files=N and the root directory of drv
+//!   bytes               from now on, print each record also as 64 bytes of hex, time_ns zeroed
 //! ```
 
 mod v0;
@@ -131,7 +137,18 @@ struct Probe {
     epfd: [Option<i32>; 2],
     /// Background commands started by `later`, waited for at exit.
     later: Vec<std::process::Child>,
+    /// The files of `files=N`.
+    files: Vec<std::fs::File>,
+    /// MOUNT's root directory, opened for `drv` at its first use.
+    root: Option<std::fs::File>,
+    /// Whether records are printed with their bytes.
+    bytes: bool,
+    /// What `known_inodes` said when the files were last opened (kept after `unfiles`).
+    known: Vec<(u64, u32, String)>,
 }
+
+/// The report driver's command file.
+const DRIVER_CTL: &str = "/sys/kernel/debug/xfs_hmdrv/ctl";
 
 /// What one read attempt ended with.
 enum ReadEnd {
@@ -300,6 +317,132 @@ impl Probe {
         }
     }
 
+    /// The inode number and generation of the files of `files=N` and the root directory, with
+    /// the names records are printed with (`F0`..., `R`).
+    fn known_inodes(&self) -> Vec<(u64, u32, String)> {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::MetadataExt;
+        /// `FS_IOC_GETVERSION`: `_IOR('v', 1, long)`.
+        const FS_IOC_GETVERSION: libc::c_ulong = 0x8008_7601;
+        let named = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f, format!("F{i}")))
+            .chain(self.root.iter().map(|f| (f, "R".to_string())));
+        named
+            .filter_map(|(f, name)| {
+                let mut gen: libc::c_long = 0;
+                // SAFETY: `gen` is a valid place for the ioctl's `long`.
+                let ret = unsafe { libc::ioctl(f.as_raw_fd(), FS_IOC_GETVERSION, &mut gen) };
+                let ino = f.metadata().ok()?.ino();
+                (ret == 0).then_some((ino, gen as u32, name))
+            })
+            .collect()
+    }
+
+    /// A record as one line: decoded, and with `bytes` its 64 bytes with time_ns zeroed.  XFS
+    /// gives new inodes random generations, so with `bytes` the generation of a known file
+    /// prints as the file's name and its bytes as zero; any other generation stays as it is.
+    fn record_line(&self, rec: &Record) -> String {
+        if !self.bytes {
+            return rec.describe();
+        }
+        let mut rec = *rec;
+        let mut text = rec.describe();
+        // Where the inode number and generation are: inode and file range domains.
+        let at = match rec.domain {
+            3 => Some((8, 4)),
+            8 => Some((16, 24)),
+            _ => None,
+        };
+        if let Some((ino_at, gen_at)) = at {
+            let mut ino = [0u8; 8];
+            ino.copy_from_slice(&rec.e[ino_at..ino_at + 8]);
+            let mut gen = [0u8; 4];
+            gen.copy_from_slice(&rec.e[gen_at..gen_at + 4]);
+            let (ino, gen) = (u64::from_ne_bytes(ino), u32::from_ne_bytes(gen));
+            if let Some((_, _, name)) = self.known.iter().find(|(i, g, _)| *i == ino && *g == gen) {
+                text = text.replace(&format!("gen={gen:#x}"), &format!("gen={name}"));
+                rec.e[gen_at..gen_at + 4].fill(0);
+            }
+        }
+        let hex: String = rec
+            .bytes_without_time()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("{text} | {hex}")
+    }
+
+    /// `files=N`: N files on the filesystem for the driver's inode and file range reports.
+    fn make_files(&mut self, n: usize) -> String {
+        for i in self.files.len()..n {
+            let path = format!("{}/hmprobe.{i}", self.mount);
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+            {
+                Ok(f) => self.files.push(f),
+                Err(e) => return format!("files: {path}: {e}"),
+            }
+        }
+        self.known = self.known_inodes();
+        format!("files: {n}")
+    }
+
+    /// `drv=CMD`: one command of the report driver, with R and FI replaced by fds.
+    fn driver(&mut self, cmd: &str) -> String {
+        use std::io::{
+            Read,
+            Seek, //
+        };
+        use std::os::fd::AsRawFd;
+        if self.root.is_none() {
+            match std::fs::File::open(&self.mount) {
+                Ok(f) => self.root = Some(f),
+                Err(e) => return format!("drv {cmd}: {e}"),
+            }
+            self.known = self.known_inodes();
+        }
+        let root = self.root.as_ref().map_or(-1, |f| f.as_raw_fd());
+        let words: Vec<String> = cmd
+            .split_whitespace()
+            .map(|w| match w {
+                "R" => root.to_string(),
+                _ => w
+                    .strip_prefix('F')
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .and_then(|i| self.files.get(i))
+                    .map_or_else(|| w.to_string(), |f| f.as_raw_fd().to_string()),
+            })
+            .collect();
+        let mut ctl = match std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(DRIVER_CTL)
+        {
+            Ok(f) => f,
+            Err(e) => return format!("drv {cmd}: {DRIVER_CTL}: {e}"),
+        };
+        if let Err(e) = ctl.write_all(words.join(" ").as_bytes()) {
+            let name = e.raw_os_error().map_or_else(|| e.to_string(), errno_name);
+            return format!("drv {cmd}: {name}");
+        }
+        let mut res = String::new();
+        let _ = ctl.rewind();
+        let _ = ctl.read_to_string(&mut res);
+        // The call's timestamp differs from run to run; the rest of the result does not.
+        let res: Vec<&str> = res
+            .split_whitespace()
+            .filter(|w| !w.starts_with("t="))
+            .collect();
+        format!("drv {cmd}: {}", res.join(" "))
+    }
+
     fn set_nonblock(&self, on: bool) {
         // SAFETY: fcntl on our own fd.
         unsafe {
@@ -328,7 +471,7 @@ impl Probe {
         self.set_nonblock(nonblock && !drain);
         let (recs, end) = self.read_records(chunk, max);
         self.set_nonblock(false);
-        let mut lines: Vec<String> = recs.iter().map(Record::describe).collect();
+        let mut lines: Vec<String> = recs.iter().map(|r| self.record_line(r)).collect();
         if !end.is_empty() {
             lines.push(end);
         }
@@ -587,6 +730,17 @@ impl Probe {
                 self.fd = -1;
                 vec!["close: ok".to_string()]
             }
+            "files" => vec![self.make_files(parse_num(val) as usize)],
+            "drv" => vec![self.driver(val)],
+            "unfiles" => {
+                self.files.clear();
+                self.root = None;
+                Vec::new()
+            }
+            "bytes" => {
+                self.bytes = true;
+                Vec::new()
+            }
             other => vec![format!("unknown operation {other}")],
         }
     }
@@ -604,6 +758,10 @@ fn main() {
         partial: Vec::new(),
         epfd: [None; 2],
         later: Vec::new(),
+        files: Vec::new(),
+        root: None,
+        bytes: false,
+        known: Vec::new(),
     };
     let mut out = std::io::stdout();
     for op in ops {

@@ -112,6 +112,16 @@ impl Record {
             .unwrap_or("unknown-domain")
     }
 
+    /// The record's 64 bytes with `time_ns` zeroed: what must be equal between two monitors.
+    pub fn bytes_without_time(&self) -> [u8; V0_SIZE] {
+        let mut b = [0u8; V0_SIZE];
+        b[0..4].copy_from_slice(&self.domain.to_ne_bytes());
+        b[4..8].copy_from_slice(&self.ty.to_ne_bytes());
+        b[16..48].copy_from_slice(&self.e);
+        b[48..64].copy_from_slice(&self.pad);
+        b
+    }
+
     /// `lost.count` of a LOST record.
     pub fn lost_count(&self) -> u64 {
         u64_at(&self.e, 0)

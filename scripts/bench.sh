@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: build the production-like benchmark kernel and both test builds of xfs.ko (C and
+# Rust, each with the report driver), boot once, alternate the two monitors BENCH_REPS times
+# (tests/bench/guest-bench), then print the Rust/C table and write bench.csv, summary.csv,
+# bench.json and ratios.png to BENCH_OUT (default: bench-out in the checkout).
+#
+#   BENCH_REPS=5 BENCH_SCALE=1 BENCH_OUT=DIR scripts/bench.sh
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+export XFSHM_KERNEL=bench
+out=${BENCH_OUT:-$TOP/bench-out}
+mkdir -p "$out"
+"$TOP/scripts/setup.sh"
+"$TOP/scripts/build-kernel.sh" >/dev/null
+"$TOP/scripts/build-rootfs.sh" >/dev/null
+"$TOP/scripts/build-module.sh" --variant c --driver >/dev/null
+"$TOP/scripts/build-module.sh" --driver >/dev/null
+"$TOP/scripts/build-samples.sh" >/dev/null
+
+# matplotlib for the plot, in a virtual environment of the cache (never the system's Python).
+venv=$CACHE/venv-bench
+if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c 'import matplotlib' 2>/dev/null; then
+	log "installing matplotlib into $venv"
+	python3 -m venv "$venv" && "$venv/bin/pip" install -q matplotlib ||
+		log "no matplotlib: the table, CSV and JSON are written, the PNG is not"
+fi
+py=python3
+[ -x "$venv/bin/python3" ] && py=$venv/bin/python3
+
+log "benchmarking C and Rust in one boot of the bench kernel, ${BENCH_REPS:-5} repetitions"
+vmlog=$(mktemp)
+trap 'rm -f "$vmlog"' EXIT
+rc=0
+"$TOP/scripts/vm.sh" --keep --variant both --timeout 3000 -- \
+	env BENCH_REPS="${BENCH_REPS:-5}" BENCH_SCALE="${BENCH_SCALE:-1}" tests/bench/guest-bench \
+	2> >(tee "$vmlog" >&2) || rc=$?
+run=$(sed -n 's/^vm: run directory.*: //p' "$vmlog" | tail -n1)
+[ -n "$run" ] && [ -s "$run/out/bench.raw" ] || die "the benchmark produced no results (status $rc)"
+cp "$run/out/bench.raw" "$out/bench.raw"
+[ $rc = 0 ] && rm -rf "$run"
+"$py" "$TOP/scripts/bench-report" "$out/bench.raw" "$out" \
+	--title "XFS health monitor, Rust/C cost ($(uname -m), QEMU TCG, ${BENCH_REPS:-5} reps)"
+log "results in $out"
+exit $rc
