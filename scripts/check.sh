@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Run every test: the UAPI header check (host), the KUnit suites (Rust xfs.ko), then the shell
-# tests on the Rust xfs.ko and on the C reference.  Sets up and builds whatever is missing first.
+# Run every test: the UAPI header check (host), the KUnit suites (Rust xfs.ko), the shell tests
+# on the Rust xfs.ko and on the C reference, then the differential runner's short form.  Sets up
+# and builds whatever is missing first.
 # Ends with the totals of all as "N passed, N failed[, N skipped]" and exits non-zero on any
 # failure.
 set -uo pipefail
@@ -13,6 +14,8 @@ start=$(date +%s)
 "$TOP/scripts/build-kernel.sh" >/dev/null || exit 1
 "$TOP/scripts/build-rootfs.sh" >/dev/null || exit 1
 "$TOP/scripts/build-module.sh" >/dev/null || exit 1
+"$TOP/scripts/build-module.sh" --variant c --driver >/dev/null || exit 1
+"$TOP/scripts/build-module.sh" --driver >/dev/null || exit 1
 "$TOP/scripts/build-samples.sh" >/dev/null || exit 1
 log "everything built in $(($(date +%s) - start))s"
 
@@ -40,7 +43,11 @@ log "shell tests"
 "$TOP/tests/run" --variant both 2>&1 | tee "$tmp/shell"
 rc_s=${PIPESTATUS[0]}
 count "$tmp/shell"
-[ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] || [ $total_f -gt 0 ] || total_f=1
+log "differential runner (short form)"
+"$TOP/tests/differential/run" --seeds "1 2" --events 2000 2>&1 | tee "$tmp/diff"
+rc_d=${PIPESTATUS[0]}
+count "$tmp/diff"
+[ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
 
 log "all tests done in $(($(date +%s) - start))s"
 if [ $total_s -gt 0 ]; then

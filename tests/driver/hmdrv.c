@@ -9,8 +9,8 @@
  * through exactly the same code.  The small module in tests/driver/loader creates its debugfs
  * file by calling xfs_hmdrv_init(), since a composite module has only one module_init.
  *
- * /sys/kernel/debug/xfs_hmdrv/ctl takes one command per write(); a read() at offset 0 of the
- * same open file returns the result line of the last command.  Numbers are decimal or 0x-hex;
+ * /sys/kernel/debug/xfs_hmdrv/ctl takes one command per write(); read()s of the same open file
+ * then return the result line of that command.  Numbers are decimal or 0x-hex;
  * TYPE is enum xfs_healthmon_type; FD is a descriptor of the writer on the XFS filesystem (its
  * inode is the inode reported).
  *
@@ -493,6 +493,8 @@ static ssize_t hmdrv_write(struct file *file, const char __user *ubuf, size_t co
 	buf = memdup_user_nul(ubuf, count);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
+	/* The next read returns this command's result from its start. */
+	*ppos = 0;
 	ctx->result[0] = 0;
 	error = hmdrv_command(buf, ctx->result);
 	kfree(buf);
@@ -502,9 +504,8 @@ static ssize_t hmdrv_write(struct file *file, const char __user *ubuf, size_t co
 static ssize_t hmdrv_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
 {
 	struct hmdrv_ctx *ctx = file->private_data;
-	loff_t pos = 0;
 
-	return simple_read_from_buffer(ubuf, count, &pos, ctx->result, strlen(ctx->result));
+	return simple_read_from_buffer(ubuf, count, ppos, ctx->result, strlen(ctx->result));
 }
 
 static const struct file_operations hmdrv_fops = {

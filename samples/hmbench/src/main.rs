@@ -30,7 +30,6 @@ mod v0;
 use std::fs::File;
 use std::fs::OpenOptions;
 use std::io::Read;
-use std::io::Seek;
 use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::os::fd::FromRawFd;
@@ -119,7 +118,6 @@ impl Fs {
         ctl.write_all(cmd.as_bytes())
             .map_err(|e| format!("driver command '{cmd}': {e}"))?;
         let mut res = String::new();
-        ctl.rewind().map_err(|e| e.to_string())?;
         ctl.read_to_string(&mut res).map_err(|e| e.to_string())?;
         Ok(res)
     }
@@ -272,23 +270,20 @@ fn bench_ns(fs: &Fs, op: &str, mode: &str, threads: u64, iters: u64) -> Res<f64>
     Ok(ns as f64 / (threads * iters) as f64)
 }
 
-/// Kernel memory in slab caches and vmalloc, in bytes.
+/// Unreclaimable slab and vmalloc memory, in bytes.  `SUnreclaim` counts slab pages and also
+/// the pages of large kmallocs (a 32 KiB kmalloc is one), so both monitors' memory is counted
+/// the same way, a page at a time.
 fn kernel_memory() -> Res<u64> {
-    let slab = std::fs::read_to_string("/proc/slabinfo").map_err(|e| e.to_string())?;
-    let mut total = 0u64;
-    for line in slab.lines().skip(2) {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if let (Some(active), Some(size)) = (f.get(1), f.get(3)) {
-            total += num(active)? * num(size)?;
-        }
-    }
     let meminfo = std::fs::read_to_string("/proc/meminfo").map_err(|e| e.to_string())?;
-    let vmalloc = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("VmallocUsed:"))
-        .and_then(|v| v.split_whitespace().next())
-        .map_or(Ok(0), num)?;
-    Ok(total + vmalloc * 1024)
+    let field = |name: &str| {
+        meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .ok_or_else(|| format!("no {name} in /proc/meminfo"))
+            .and_then(num)
+    };
+    Ok((field("SUnreclaim:")? + field("VmallocUsed:")?) * 1024)
 }
 
 fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {

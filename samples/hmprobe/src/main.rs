@@ -35,7 +35,8 @@
 //!   files=N             create and open N files MOUNT/hmprobe.I (kept open; F0..F(N-1) below)
 //!   drv=CMD             one command of the test-only report driver (tests/driver/hmdrv.c), with
 //!                       the words R (MOUNT's root directory) and FI (file I) replaced by their
-//!                       fds; prints the driver's errno or, for rand, how many calls it made
+//!                       fds; prints the driver's errno, or its result without the run-dependent
+//!                       time (t=) and duration (ns=)
 //!   unfiles             close the files of files=N and the root directory of drv
 //!   bytes               from now on, print each record also as 64 bytes of hex, time_ns zeroed
 //! ```
@@ -396,10 +397,7 @@ impl Probe {
 
     /// `drv=CMD`: one command of the report driver, with R and FI replaced by fds.
     fn driver(&mut self, cmd: &str) -> String {
-        use std::io::{
-            Read,
-            Seek, //
-        };
+        use std::io::Read;
         use std::os::fd::AsRawFd;
         if self.root.is_none() {
             match std::fs::File::open(&self.mount) {
@@ -433,12 +431,11 @@ impl Probe {
             return format!("drv {cmd}: {name}");
         }
         let mut res = String::new();
-        let _ = ctl.rewind();
         let _ = ctl.read_to_string(&mut res);
-        // The call's timestamp differs from run to run; the rest of the result does not.
+        // The call's timestamp and duration differ from run to run; the rest does not.
         let res: Vec<&str> = res
             .split_whitespace()
-            .filter(|w| !w.starts_with("t="))
+            .filter(|w| !w.starts_with("t=") && !w.starts_with("ns="))
             .collect();
         format!("drv {cmd}: {}", res.join(" "))
     }
