@@ -39,16 +39,26 @@ void xfs_hm_attach_unlock(void)
 	spin_unlock(&xfs_hm_attach_spinlock);
 }
 
+/*
+ * Whether a mount has a monitor, without the RCU read lock: only the pointer's value is looked
+ * at.  Most mounts have none, and then a report costs this one call.
+ */
+bool xfs_hm_monitored(struct xfs_mount *mp)
+{
+	return rcu_access_pointer(mp->m_healthmon) != NULL;
+}
+
 /* The monitor published on a mount; the caller holds rcu_read_lock(). */
 void *xfs_hm_mount_monitor(struct xfs_mount *mp)
 {
 	return rcu_dereference(mp->m_healthmon);
 }
 
-/* Whether a monitor is published on a mount; the caller holds the attach lock. */
-bool xfs_hm_mount_has_monitor(struct xfs_mount *mp)
+/* The monitor of a mount; the caller holds the attach lock, under which it is published. */
+void *xfs_hm_mount_monitor_locked(struct xfs_mount *mp)
 {
-	return rcu_access_pointer(mp->m_healthmon) != NULL;
+	return rcu_dereference_protected(mp->m_healthmon,
+					 lockdep_is_held(&xfs_hm_attach_spinlock));
 }
 
 /* Publish (or with NULL, retract) a mount's monitor; the caller holds the attach lock. */
@@ -87,34 +97,29 @@ u64 xfs_hm_now_ns(void)
 	return (now.tv_sec * NSEC_PER_SEC) + now.tv_nsec;
 }
 
-struct xfs_mount *xfs_hm_inode_mount(struct xfs_inode *ip)
+/* The mount of an inode if it has a monitor, else NULL (see xfs_hm_monitored()). */
+struct xfs_mount *xfs_hm_inode_monitored_mount(struct xfs_inode *ip)
 {
-	return ip->i_mount;
+	return xfs_hm_monitored(ip->i_mount) ? ip->i_mount : NULL;
 }
 
-u64 xfs_hm_inode_ino(struct xfs_inode *ip)
+/* An inode's number, and its generation in @gen. */
+u64 xfs_hm_inode_ids(struct xfs_inode *ip, u32 *gen)
 {
+	*gen = VFS_I(ip)->i_generation;
 	return I_INO(ip);
 }
 
-u32 xfs_hm_inode_gen(struct xfs_inode *ip)
+/* The mount of a group if it has a monitor, else NULL (see xfs_hm_monitored()). */
+struct xfs_mount *xfs_hm_group_monitored_mount(struct xfs_group *xg)
 {
-	return VFS_I(ip)->i_generation;
+	return xfs_hm_monitored(xg->xg_mount) ? xg->xg_mount : NULL;
 }
 
-struct xfs_mount *xfs_hm_group_mount(struct xfs_group *xg)
+/* A group's number in @gno; returns 0 for an AG, 1 for a realtime group, -1 otherwise. */
+int xfs_hm_group_ids(struct xfs_group *xg, u32 *gno)
 {
-	return xg->xg_mount;
-}
-
-u32 xfs_hm_group_gno(struct xfs_group *xg)
-{
-	return xg->xg_gno;
-}
-
-/* 0 for an AG, 1 for a realtime group, -1 for anything else. */
-int xfs_hm_group_kind(struct xfs_group *xg)
-{
+	*gno = xg->xg_gno;
 	switch (xg->xg_type) {
 	case XG_TYPE_AG:
 		return 0;
@@ -125,24 +130,13 @@ int xfs_hm_group_kind(struct xfs_group *xg)
 	}
 }
 
-u32 xfs_hm_fserror_type(const struct fserror_event *p)
+/* An fserror event's range and (negative) errno; returns its type. */
+u32 xfs_hm_fserror_fields(const struct fserror_event *p, s64 *pos, u64 *len, int *error)
 {
+	*pos = p->pos;
+	*len = p->len;
+	*error = p->error;
 	return p->type;
-}
-
-s64 xfs_hm_fserror_pos(const struct fserror_event *p)
-{
-	return p->pos;
-}
-
-u64 xfs_hm_fserror_len(const struct fserror_event *p)
-{
-	return p->len;
-}
-
-int xfs_hm_fserror_error(const struct fserror_event *p)
-{
-	return p->error;
 }
 
 /* The mount of the XFS file that XFS_IOC_HEALTH_MONITOR was called on. */

@@ -25,6 +25,7 @@ use kernel::ffi::{
     c_void, //
 };
 use kernel::prelude::*;
+use kernel::sync::rcu;
 use kernel::uaccess::{
     UserPtr,
     UserSlice, //
@@ -66,24 +67,25 @@ mod shim {
     extern "C" {
         pub(super) fn xfs_hm_attach_lock();
         pub(super) fn xfs_hm_attach_unlock();
+        pub(super) fn xfs_hm_monitored(mp: *mut XfsMount) -> bool;
         pub(super) fn xfs_hm_mount_monitor(mp: *mut XfsMount) -> *mut c_void;
-        pub(super) fn xfs_hm_mount_has_monitor(mp: *mut XfsMount) -> bool;
+        pub(super) fn xfs_hm_mount_monitor_locked(mp: *mut XfsMount) -> *mut c_void;
         pub(super) fn xfs_hm_mount_publish(mp: *mut XfsMount, hm: *mut c_void);
         pub(super) fn xfs_hm_mount_sb(mp: *mut XfsMount) -> *mut SuperBlock;
         pub(super) fn xfs_hm_sb_mount(sb: *mut SuperBlock) -> *mut XfsMount;
         pub(super) fn xfs_hm_mount_dev(mp: *mut XfsMount) -> u32;
         pub(super) fn xfs_hm_free_rcu(p: *mut c_void);
         pub(super) fn xfs_hm_now_ns() -> u64;
-        pub(super) fn xfs_hm_inode_mount(ip: *mut XfsInode) -> *mut XfsMount;
-        pub(super) fn xfs_hm_inode_ino(ip: *mut XfsInode) -> u64;
-        pub(super) fn xfs_hm_inode_gen(ip: *mut XfsInode) -> u32;
-        pub(super) fn xfs_hm_group_mount(xg: *mut XfsGroup) -> *mut XfsMount;
-        pub(super) fn xfs_hm_group_gno(xg: *mut XfsGroup) -> u32;
-        pub(super) fn xfs_hm_group_kind(xg: *mut XfsGroup) -> c_int;
-        pub(super) fn xfs_hm_fserror_type(p: *const FserrorEvent) -> u32;
-        pub(super) fn xfs_hm_fserror_pos(p: *const FserrorEvent) -> i64;
-        pub(super) fn xfs_hm_fserror_len(p: *const FserrorEvent) -> u64;
-        pub(super) fn xfs_hm_fserror_error(p: *const FserrorEvent) -> c_int;
+        pub(super) fn xfs_hm_inode_monitored_mount(ip: *mut XfsInode) -> *mut XfsMount;
+        pub(super) fn xfs_hm_inode_ids(ip: *mut XfsInode, gen: *mut u32) -> u64;
+        pub(super) fn xfs_hm_group_monitored_mount(xg: *mut XfsGroup) -> *mut XfsMount;
+        pub(super) fn xfs_hm_group_ids(xg: *mut XfsGroup, gno: *mut u32) -> c_int;
+        pub(super) fn xfs_hm_fserror_fields(
+            p: *const FserrorEvent,
+            pos: *mut i64,
+            len: *mut u64,
+            error: *mut c_int,
+        ) -> u32;
         pub(super) fn xfs_hm_file_mount(file: *mut c_void) -> *mut XfsMount;
         pub(super) fn xfs_hm_may_monitor(file: *mut c_void) -> bool;
         pub(super) fn xfs_hm_anon_inode_getfd(fops: *const c_void, private: *mut c_void) -> c_int;
@@ -114,10 +116,10 @@ pub(crate) fn mount_monitor(mp: NonNull<XfsMount>) -> *mut c_void {
     unsafe { shim::xfs_hm_mount_monitor(mp.as_ptr()) }
 }
 
-/// Whether `mp` has a monitor; the caller holds the attach lock.
-pub(crate) fn mount_has_monitor(mp: NonNull<XfsMount>) -> bool {
-    // SAFETY: `mp` is a live mount; the pointer is only compared with NULL.
-    unsafe { shim::xfs_hm_mount_has_monitor(mp.as_ptr()) }
+/// The monitor pointer of `mp`; the caller holds the attach lock, which protects it.
+pub(crate) fn mount_monitor_locked(mp: NonNull<XfsMount>) -> *mut c_void {
+    // SAFETY: `mp` is a live mount; the pointer is read under the lock that writers hold.
+    unsafe { shim::xfs_hm_mount_monitor_locked(mp.as_ptr()) }
 }
 
 /// Publishes `hm` (or NULL) as the monitor of `mp`; the caller holds the attach lock.
@@ -176,29 +178,65 @@ impl MaskMap for XfsMasks {
     }
 }
 
-/// Reports a metadata health change to the monitor of `mp`, if any.
+/// Runs `report` on the monitor of `mp`, if it has one.
+///
+/// Most mounts have no monitor: the shim that found `mp` already looked at its pointer without
+/// taking the RCU read lock, so that case costs one call.  Here the pointer is read again under
+/// RCU, and `report` runs in that read-side section (it must not sleep).
+fn with_monitor(mp: NonNull<XfsMount>, report: impl FnOnce(&Monitor)) {
+    let rcu = rcu::read_lock();
+    if let Some(hm) = Monitor::from_mount(mp, &rcu) {
+        report(hm);
+    }
+}
+
+/// Reports a metadata health change to the monitor of `mp`.
 fn report_metadata(
-    mp: *mut XfsMount,
+    mp: NonNull<XfsMount>,
     ty: u32,
     old_mask: u32,
     new_mask: u32,
     secondary: u32,
     what: impl FnOnce(u32) -> Metadata,
 ) {
-    let health = crate::event::EventType::from_raw(ty).and_then(Health::from_type);
-    let (Some(mp), Some(health)) = (NonNull::new(mp), health) else {
+    let Some(health) = crate::event::EventType::from_raw(ty).and_then(Health::from_type) else {
         return;
     };
-    if let Some(hm) = Monitor::from_mount(mp) {
+    with_monitor(mp, |hm| {
         hm.push_metadata(health, old_mask, new_mask, secondary, what);
-    }
+    });
 }
 
-/// Reports an event other than metadata health to the monitor of `mp`, if any.
-fn report(mp: *mut XfsMount, event: Event) {
-    if let Some(hm) = NonNull::new(mp).and_then(Monitor::from_mount) {
-        hm.push(event);
+/// The mount `mp` if it has a monitor.
+fn monitored(mp: *mut XfsMount) -> Option<NonNull<XfsMount>> {
+    let mp = NonNull::new(mp)?;
+    // SAFETY: `mp` is a live mount (XFS calls us with one); the shim only reads its pointer.
+    unsafe { shim::xfs_hm_monitored(mp.as_ptr()) }.then_some(mp)
+}
+
+/// The mount of inode `ip` if it has a monitor.
+///
+/// # Safety
+///
+/// `ip` is a live inode.
+unsafe fn inode_monitored_mount(ip: *mut XfsInode) -> Option<NonNull<XfsMount>> {
+    if ip.is_null() {
+        return None;
     }
+    // SAFETY: `ip` is a live inode (see above).
+    NonNull::new(unsafe { shim::xfs_hm_inode_monitored_mount(ip) })
+}
+
+/// The inode number and generation of inode `ip`.
+///
+/// # Safety
+///
+/// `ip` is a live inode.
+unsafe fn inode_ids(ip: *mut XfsInode) -> (u64, u32) {
+    let mut gen = 0;
+    // SAFETY: `ip` is a live inode and `gen` a valid place to write.
+    let ino = unsafe { shim::xfs_hm_inode_ids(ip, &mut gen) };
+    (ino, gen)
 }
 
 /// Reports `XFS_SICK_FS_*` changes.
@@ -209,6 +247,9 @@ pub(crate) extern "C" fn xfs_healthmon_report_fs(
     old_mask: u32,
     new_mask: u32,
 ) {
+    let Some(mp) = monitored(mp) else {
+        return;
+    };
     report_metadata(
         mp,
         ty,
@@ -235,13 +276,12 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_group(
         return;
     }
     // SAFETY: `xg` is a live group (see above).
-    let (mp, group, kind) = unsafe {
-        (
-            shim::xfs_hm_group_mount(xg),
-            shim::xfs_hm_group_gno(xg),
-            shim::xfs_hm_group_kind(xg),
-        )
+    let Some(mp) = NonNull::new(unsafe { shim::xfs_hm_group_monitored_mount(xg) }) else {
+        return;
     };
+    let mut group = 0;
+    // SAFETY: `xg` is a live group and `group` a valid place to write.
+    let kind = unsafe { shim::xfs_hm_group_ids(xg, &mut group) };
     match kind {
         0 => report_metadata(
             mp,
@@ -275,17 +315,12 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_inode(
     old_mask: u32,
     new_mask: u32,
 ) {
-    if ip.is_null() {
-        return;
-    }
     // SAFETY: `ip` is a live inode (see above).
-    let (mp, ino, gen) = unsafe {
-        (
-            shim::xfs_hm_inode_mount(ip),
-            shim::xfs_hm_inode_ino(ip),
-            shim::xfs_hm_inode_gen(ip),
-        )
+    let Some(mp) = (unsafe { inode_monitored_mount(ip) }) else {
+        return;
     };
+    // SAFETY: `ip` is a live inode (see above).
+    let (ino, gen) = unsafe { inode_ids(ip) };
     report_metadata(
         mp,
         ty,
@@ -299,7 +334,11 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_inode(
 /// Reports a shutdown with its `SHUTDOWN_*` flags.
 #[no_mangle]
 pub(crate) extern "C" fn xfs_healthmon_report_shutdown(mp: *mut XfsMount, flags: u32) {
-    report(mp, Event::Shutdown { flags });
+    if let Some(mp) = monitored(mp) {
+        with_monitor(mp, |hm| {
+            hm.push(Event::Shutdown { flags });
+        });
+    }
 }
 
 /// Reports a media error on one of the filesystem's devices.
@@ -310,15 +349,18 @@ pub(crate) extern "C" fn xfs_healthmon_report_media(
     daddr: i64,
     bbcount: u64,
 ) {
+    let Some(mp) = monitored(mp) else {
+        return;
+    };
     if let Some(dev) = MediaDev::from_raw(fdev) {
-        report(
-            mp,
-            Event::Media {
-                dev,
-                daddr: daddr as u64,
-                bbcount,
-            },
-        );
+        let event = Event::Media {
+            dev,
+            daddr: daddr as u64,
+            bbcount,
+        };
+        with_monitor(mp, |hm| {
+            hm.push(event);
+        });
     }
 }
 
@@ -332,42 +374,39 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
     ip: *mut XfsInode,
     p: *const FserrorEvent,
 ) {
-    if ip.is_null() || p.is_null() {
+    if p.is_null() {
         return;
     }
-    // SAFETY: `ip` and `p` are live (see above).
-    let (mp, ino, gen, ty, pos, len, error) = unsafe {
-        (
-            shim::xfs_hm_inode_mount(ip),
-            shim::xfs_hm_inode_ino(ip),
-            shim::xfs_hm_inode_gen(ip),
-            shim::xfs_hm_fserror_type(p),
-            shim::xfs_hm_fserror_pos(p),
-            shim::xfs_hm_fserror_len(p),
-            shim::xfs_hm_fserror_error(p),
-        )
+    // SAFETY: `ip` is a live inode (see above).
+    let Some(mp) = (unsafe { inode_monitored_mount(ip) }) else {
+        return;
     };
+    let (mut pos, mut len, mut error) = (0, 0, 0);
+    // SAFETY: `p` is a live fserror event and the others valid places to write.
+    let ty = unsafe { shim::xfs_hm_fserror_fields(p, &mut pos, &mut len, &mut error) };
     let Some(op) = FileIo::from_fserror(ty) else {
         return;
     };
-    report(
-        mp,
-        Event::FileIo {
-            op,
-            ino,
-            gen,
-            pos: pos as u64,
-            len,
-            // Userspace gets a positive errno.
-            error: error.wrapping_neg(),
-        },
-    );
+    // SAFETY: `ip` is a live inode (see above).
+    let (ino, gen) = unsafe { inode_ids(ip) };
+    let event = Event::FileIo {
+        op,
+        ino,
+        gen,
+        pos: pos as u64,
+        len,
+        // Userspace gets a positive errno.
+        error: error.wrapping_neg(),
+    };
+    with_monitor(mp, |hm| {
+        hm.push(event);
+    });
 }
 
 /// The filesystem is unmounting: tell the monitor and detach it.
 #[no_mangle]
 pub(crate) extern "C" fn xfs_healthmon_unmount(mp: *mut XfsMount) {
-    if let Some(hm) = NonNull::new(mp).and_then(Monitor::from_mount) {
+    if let Some(hm) = monitored(mp).and_then(Monitor::attached) {
         Monitor::unmount(&hm);
     }
 }

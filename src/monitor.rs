@@ -3,13 +3,20 @@
 //! The monitor: one per monitored mount, reference counted, outliving the mount or the fd.
 //!
 //! A monitor is reachable from two places.  The mount publishes it in `xfs_mount::m_healthmon`
-//! under RCU while it is attached, and report functions take a reference from there with
-//! [`Monitor::from_mount`].  The anonymous file holds a reference in `file->private_data` until
-//! it is released.  The monitor knows its mount only by a weak cookie (the superblock address),
-//! never dereferenced, which is zero once it has detached.  Attaching and detaching hold one
-//! global lock so that unmount and release cannot race on the mount's pointer; the last
-//! reference frees the monitor after an RCU grace period, so a report function that found it
-//! just before it was retracted can still safely fail to take a reference.
+//! under RCU while it is attached, and the anonymous file holds a reference in
+//! `file->private_data` until it is released; the mount holds a second reference while
+//! attached.  The monitor knows its mount only by a weak cookie (the superblock address), never
+//! dereferenced, which is zero once it has detached.  Attaching and detaching hold one global
+//! lock so that unmount and release cannot race on the mount's pointer.
+//!
+//! Reporting takes no reference.  A report function finds the monitor under `rcu_read_lock()`
+//! and queues its event under the queue's spinlock, all without sleeping (the queue never
+//! allocates), and the monitor's memory is freed only an RCU grace period after the last
+//! reference goes.  Whatever else a report touches is protected by the detach protocol: a
+//! report re-checks the cookie under the queue lock, and detaching clears the cookie and then
+//! passes through that lock, so once a monitor has detached no report reaches its queue, and its
+//! ring can be freed at once.  That saves the C monitor's two atomic reference count operations
+//! (and its allocation) on every report.
 
 use crate::event::{
     Event,
@@ -19,8 +26,10 @@ use crate::event::{
 };
 use crate::ffi;
 use crate::queue::{
+    Clock,
     Outcome,
     Queue,
+    Record,
     Stats, //
 };
 use crate::uapi;
@@ -32,13 +41,15 @@ use kernel::sync::atomic::{
     Atomic,
     Relaxed, //
 };
-use kernel::sync::lock::mutex::MutexGuard;
+use kernel::sync::lock::spinlock::SpinLockGuard;
 use kernel::sync::poll::PollCondVar;
 use kernel::sync::{
     new_mutex,
+    new_spinlock,
     rcu,
     Mutex,
-    Refcount, //
+    Refcount,
+    SpinLock, //
 };
 
 /// Largest output buffer a reader gets, as in C.
@@ -97,9 +108,9 @@ impl OutBuf {
         self.head - self.tail
     }
 
-    /// Whether one more record fits.
-    pub(crate) fn has_room(&self) -> bool {
-        self.head + uapi::V0_SIZE <= self.buf.len()
+    /// How many more whole records fit.
+    pub(crate) fn room(&self) -> usize {
+        (self.buf.len() - self.head) / uapi::V0_SIZE
     }
 
     /// Appends a formatted record; the caller has checked for room.
@@ -133,21 +144,47 @@ impl OutBuf {
     }
 }
 
+/// The realtime clock the records are stamped with.
+struct Realtime;
+
+impl Clock for Realtime {
+    fn now(&self) -> u64 {
+        ffi::now_ns()
+    }
+}
+
+/// Records taken from the queue per hold of its lock while reading: bounds how long a reader
+/// keeps reporters spinning, while taking the lock far less often than once per record.
+const READ_BATCH: usize = 16;
+
+/// What the queue lock protects: the queue, and whom a new record must wake.
+pub(crate) struct Events {
+    /// The events.
+    queue: Queue,
+    /// A reader may be asleep in `read` (cleared by the wake-up that wakes them all).
+    sleepers: bool,
+    /// The file has been polled: poll and epoll waiters cannot be counted, so from then on
+    /// every new or merged record wakes the wait queue, as the C monitor always does.
+    polled: bool,
+}
+
 /// A health monitor.
 #[pin_data]
 pub(crate) struct Monitor {
-    /// One reference for the open file, one for the mount while attached, one for each report
-    /// in progress.  Never dropped before the memory is freed: RCU readers read it.
+    /// One reference for the open file and one for the mount while attached.  Never dropped:
+    /// report functions under RCU may read the monitor until its memory is freed.
     refs: Refcount,
     /// Address of the monitored superblock, zero once detached.  Written under the attach lock,
-    /// read without it where a stale value only delays noticing the detach.
+    /// read without it where a stale value only delays noticing the detach, and under the queue
+    /// lock by reports, where it is exact (see [`Monitor::detach`]).
     cookie: Atomic<usize>,
     /// Device number of the filesystem, for fdinfo after unmount.
     dev: u32,
-    /// The events.
+    /// The events, behind a spinlock: reports queue under RCU, where they must not sleep.
     #[pin]
-    queue: Mutex<Queue>,
-    /// Readers and pollers wait here for records or the detach.
+    events: SpinLock<Events>,
+    /// Readers and pollers wait here for records or the detach.  Never dropped: see
+    /// [`Monitor::put`].
     #[pin]
     wait: PollCondVar,
     /// The reader's output buffer; its lock serialises readers, as `inode_lock` does in C.
@@ -221,29 +258,20 @@ impl Drop for AttachLock {
     }
 }
 
-/// Takes a reference unless the count already fell to zero (the monitor is being freed).
-fn refcount_inc_not_zero(refs: &Refcount) -> bool {
-    let count = refs.as_atomic();
-    let mut old = count.load(Relaxed);
-    while old > 0 {
-        match count.cmpxchg(old, old + 1, Relaxed) {
-            Ok(_) => return true,
-            Err(now) => old = now,
-        }
-    }
-    false
-}
-
 impl Monitor {
     /// Makes a detached monitor, with RUNNING queued, owned by the returned reference.
     pub(crate) fn create(dev: u32, verbose: bool) -> Result<MonitorRef> {
-        let queue = Queue::new(verbose, ffi::now_ns())?;
+        let events = Events {
+            queue: Queue::new(verbose, Realtime)?,
+            sleepers: false,
+            polled: false,
+        };
         let monitor = KBox::pin_init(
             try_pin_init!(Monitor {
                 refs: Refcount::new(1),
                 cookie: Atomic::new(0),
                 dev,
-                queue <- new_mutex!(queue, "xfs_healthmon::queue"),
+                events <- new_spinlock!(events, "xfs_healthmon::events"),
                 wait <- new_poll_condvar!("xfs_healthmon::wait"),
                 out <- new_mutex!(OutBuf::new(), "xfs_healthmon::out"),
                 buffered: Atomic::new(0),
@@ -264,35 +292,62 @@ impl Monitor {
     /// The caller owns one reference on the monitor at `ptr` and gives it up.
     unsafe fn put(ptr: NonNull<Monitor>) {
         // SAFETY: The caller's reference keeps the monitor alive until here.
-        if !unsafe { ptr.as_ref() }.refs.dec_and_test() {
+        let this = unsafe { ptr.as_ref() };
+        if !this.refs.dec_and_test() {
             return;
         }
-        // SAFETY: That was the last reference, so the monitor is detached (the mount holds one
-        // while attached) and no file holds it: nothing but an RCU reader that loaded the mount's
-        // pointer before it was retracted can reach it, and such a reader only reads `refs`,
-        // which has no destructor, finds zero and backs off.  So the fields can be dropped now.
-        unsafe { core::ptr::drop_in_place(ptr.as_ptr()) };
-        // The memory itself is freed after those readers are gone.
+        // That was the last reference, so the monitor has detached (the mount holds one while
+        // attached) and its file is released.  Report functions that found it on the mount just
+        // before it was retracted may still be inside their RCU read-side sections: they take
+        // the queue lock, find the monitor detached and touch nothing else (see `push_with`).
+        // So the ring can go now, taken out under the lock; the lock itself stays until the
+        // memory goes, after a grace period.
+        let ring = this.events.lock().queue.release();
+        drop(ring);
+        // SAFETY: Only the file's reads touch `out`, and the file is released.  Nothing reads
+        // the monitor's fields after this but RCU readers, which read only `cookie` and
+        // `events`.
+        unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*ptr.as_ptr()).out)) };
+        // `wait` is not dropped: `PollCondVar`'s destructor wakes pollfree waiters and waits a
+        // whole RCU grace period (synchronize_rcu), which made every close cost milliseconds.
+        // Neither is needed: epoll removes its entries from a file's wait queues before the
+        // file's release runs (eventpoll_release() in __fput()), poll() and select() hold the
+        // file while they wait, and readers hold it while they sleep; so nobody is on `wait`
+        // once the file is released, and the memory outlives any RCU reader.  The remaining
+        // fields (the refcount, the atomics, the locks and `Events`, whose ring is gone) own
+        // no resources.
         ffi::free_rcu(ptr.as_ptr().cast());
     }
 
-    /// A reference to the monitor of `mp`, if one is attached.
-    pub(crate) fn from_mount(mp: NonNull<ffi::XfsMount>) -> Option<MonitorRef> {
-        let _rcu = rcu::read_lock();
-        let ptr = NonNull::new(ffi::mount_monitor(mp).cast::<Monitor>())?;
+    /// The monitor published on `mp`, for the RCU read-side section `_rcu`.
+    pub(crate) fn from_mount<'a>(
+        mp: NonNull<ffi::XfsMount>,
+        _rcu: &'a rcu::Guard,
+    ) -> Option<&'a Monitor> {
+        let ptr = ffi::mount_monitor(mp).cast::<Monitor>();
         // SAFETY: A monitor published on a mount stays allocated until an RCU grace period after
-        // it is retracted, and we are inside an RCU read-side section; `refs` is never dropped
-        // before the memory is freed, so it is valid to read even if the count reached zero.
-        let refs = unsafe { &*core::ptr::addr_of!((*ptr.as_ptr()).refs) };
+        // it is retracted, and `_rcu` keeps us inside an RCU read-side section that began before
+        // we read the pointer.
+        unsafe { ptr.as_ref() }
+    }
+
+    /// A reference to the monitor attached to `mp`, if any, for the unmount.
+    pub(crate) fn attached(mp: NonNull<ffi::XfsMount>) -> Option<MonitorRef> {
+        let _lock = AttachLock::lock();
+        let ptr = NonNull::new(ffi::mount_monitor_locked(mp).cast::<Monitor>())?;
+        // SAFETY: The mount's pointer, read under the attach lock, is retracted only under that
+        // lock before the mount gives up its reference, so the monitor is alive with a count of
+        // at least one.
+        unsafe { ptr.as_ref() }.refs.inc();
         // INVARIANT: The reference we just took is the one the `MonitorRef` owns.
-        refcount_inc_not_zero(refs).then_some(MonitorRef(ptr))
+        Some(MonitorRef(ptr))
     }
 
     /// Attaches the monitor to `mp`, giving the mount a reference; EEXIST if it has one.
     pub(crate) fn attach(this: &MonitorRef, mp: NonNull<ffi::XfsMount>) -> Result {
         let sb = ffi::mount_sb(mp).ok_or(EINVAL)?;
         let _lock = AttachLock::lock();
-        if ffi::mount_has_monitor(mp) {
+        if !ffi::mount_monitor_locked(mp).is_null() {
             return Err(EEXIST);
         }
         this.refs.inc();
@@ -318,9 +373,12 @@ impl Monitor {
             }
             this.cookie.store(0, Relaxed);
         }
-        // A reader checks for data under the queue lock and sleeps before releasing it, so taking
-        // the lock once here means every reader either saw the detach or is asleep to be woken.
-        drop(this.queue.lock());
+        // Passing through the queue lock after clearing the cookie does two things.  A report
+        // that takes the lock after us sees the cookie cleared and leaves the queue alone, so
+        // the ring may be freed once the last reference goes.  And a reader checks for data
+        // under this lock and sleeps before releasing it, so every reader either saw the detach
+        // or is asleep, to be woken here.
+        drop(this.events.lock());
         this.wait.notify_all();
         // SAFETY: The mount's reference, taken by `attach`, is given up now that its pointer is
         // retracted; `this` keeps the monitor alive for our caller.
@@ -347,7 +405,7 @@ impl Monitor {
 
     /// Whether `sb` is the superblock of the monitored mount.
     pub(crate) fn monitors(&self, sb: usize) -> bool {
-        let _queue = self.queue.lock();
+        let _events = self.events.lock();
         let cookie = self.cookie.load(Relaxed);
         cookie != 0 && cookie == sb
     }
@@ -357,20 +415,37 @@ impl Monitor {
         self.dev
     }
 
-    fn wake(&self, outcome: Outcome) {
-        if matches!(outcome, Outcome::Queued | Outcome::Merged | Outcome::Lost) {
+    /// Offers an event to the queue with `push`, unless the monitor has detached, and wakes
+    /// whoever waits for a new or merged record.
+    fn push_with(&self, push: impl FnOnce(&mut Queue) -> Outcome) -> Outcome {
+        // Cheap early exit without the lock; the check under the lock is the one that counts.
+        if self.is_detached() {
+            return Outcome::Ignored;
+        }
+        let mut events = self.events.lock();
+        // Once detached, a report must not touch the queue: its ring may be freed (see
+        // `detach` and `put`).
+        if self.is_detached() {
+            return Outcome::Ignored;
+        }
+        let outcome = push(&mut events.queue);
+        // A record appeared (a LOST record, too) or grew.  Blocked readers registered under this
+        // lock; pollers cannot be counted, so once polled, always wake, as C does.
+        let wake = matches!(outcome, Outcome::Queued | Outcome::Merged | Outcome::Lost)
+            && (events.sleepers || events.polled);
+        if wake {
+            events.sleepers = false;
+        }
+        drop(events);
+        if wake {
             self.wait.notify_all();
         }
+        outcome
     }
 
     /// Reports an event.  A detached monitor ignores it.
     pub(crate) fn push(&self, event: Event) -> Outcome {
-        if self.is_detached() {
-            return Outcome::Ignored;
-        }
-        let outcome = self.queue.lock().push(event, ffi::now_ns());
-        self.wake(outcome);
-        outcome
+        self.push_with(|queue| queue.push(event, Realtime))
     }
 
     /// Reports a metadata health change (see [`Queue::push_metadata`]); the verbosity that
@@ -383,47 +458,37 @@ impl Monitor {
         secondary: u32,
         what: impl FnOnce(u32) -> Metadata,
     ) -> Outcome {
-        if self.is_detached() {
-            return Outcome::Ignored;
-        }
-        let outcome = self.queue.lock().push_metadata(
-            health,
-            old_mask,
-            new_mask,
-            secondary,
-            what,
-            ffi::now_ns(),
-        );
-        self.wake(outcome);
-        outcome
+        self.push_with(|queue| {
+            queue.push_metadata(health, old_mask, new_mask, secondary, what, Realtime)
+        })
     }
 
     /// The filesystem is unmounting: UNMOUNT goes to the head of the queue and the monitor
     /// detaches, which wakes the readers.
     pub(crate) fn unmount(this: &MonitorRef) {
-        this.queue.lock().insert_unmount(ffi::now_ns());
+        this.events.lock().queue.insert_unmount(Realtime);
         Monitor::detach(this);
     }
 
     /// Sets or clears verbose reporting.
     pub(crate) fn set_verbose(&self, verbose: bool) {
-        self.queue.lock().set_verbose(verbose);
+        self.events.lock().queue.set_verbose(verbose);
     }
 
     /// The accounting and verbosity, read together.
     pub(crate) fn stats(&self) -> (Stats, bool) {
-        let queue = self.queue.lock();
-        (queue.stats(), queue.verbose())
+        let events = self.events.lock();
+        (events.queue.stats(), events.queue.verbose())
     }
 
-    fn has_data_locked(&self, queue: &MutexGuard<'_, Queue>) -> bool {
-        self.is_detached() || !queue.is_empty() || self.buffered.load(Relaxed) > 0
+    fn has_data_locked(&self, events: &SpinLockGuard<'_, Events>) -> bool {
+        self.is_detached() || !events.queue.is_empty() || self.buffered.load(Relaxed) > 0
     }
 
     /// Whether a read would not block: records, buffered bytes, or the end of the stream.
     pub(crate) fn has_data(&self) -> bool {
-        let queue = self.queue.lock();
-        self.has_data_locked(&queue)
+        let events = self.events.lock();
+        self.has_data_locked(&events)
     }
 
     /// Registers a poller and says whether there is something to read.
@@ -433,31 +498,44 @@ impl Monitor {
         table: &kernel::sync::poll::PollTable<'_>,
     ) -> bool {
         table.register_wait(file, &self.wait);
-        self.has_data()
+        let mut events = self.events.lock();
+        events.polled = true;
+        self.has_data_locked(&events)
     }
 
     /// Sleeps until there is something to read; ERESTARTSYS if a signal comes first.
     fn wait_for_data(&self) -> Result {
-        let mut queue = self.queue.lock();
-        while !self.has_data_locked(&queue) {
-            if self.wait.wait_interruptible(&mut queue) {
+        let mut events = self.events.lock();
+        while !self.has_data_locked(&events) {
+            // Registered under the lock, before the waiter drops it: a report that queues
+            // after that sees the flag and wakes us.
+            events.sleepers = true;
+            if self.wait.wait_interruptible(&mut events) {
                 return Err(ERESTARTSYS);
             }
         }
         Ok(())
     }
 
-    /// Formats queued records into `out` while they fit.
+    /// Formats queued records into `out` while they fit, a batch per hold of the queue lock,
+    /// encoding outside it.
     fn fill(&self, out: &mut OutBuf, masks: &impl MaskMap) {
-        if !out.has_room() {
-            return;
-        }
-        let mut queue = self.queue.lock();
-        while out.has_room() {
-            let Some(rec) = queue.pop(ffi::now_ns()) else {
-                break;
+        let mut batch = [Record::EMPTY; READ_BATCH];
+        loop {
+            let room = out.room().min(READ_BATCH);
+            let Some(batch) = batch.get_mut(..room) else {
+                return;
             };
-            out.put(&rec.event.encode_v0(rec.time_ns, masks));
+            if batch.is_empty() {
+                return;
+            }
+            let n = self.events.lock().queue.pop_into(batch, &Realtime);
+            for rec in batch.iter().take(n) {
+                out.put(&rec.event.encode_v0(rec.time_ns, masks));
+            }
+            if n < room {
+                return;
+            }
         }
     }
 

@@ -29,6 +29,28 @@ use crate::event::{
 use kernel::alloc::KVVec;
 use kernel::prelude::*;
 
+/// Where a queued record's time comes from.  The queue asks only when it stores a new record,
+/// so an event that merges or is lost costs no clock read (the C monitor stamps only the events
+/// it queues, too).
+pub(crate) trait Clock {
+    /// The current time in nanoseconds.
+    fn now(&self) -> u64;
+}
+
+/// A fixed time, for tests and for callers that already read the clock.
+impl Clock for u64 {
+    fn now(&self) -> u64 {
+        *self
+    }
+}
+
+/// A borrowed clock is a clock.
+impl<C: Clock> Clock for &C {
+    fn now(&self) -> u64 {
+        (**self).now()
+    }
+}
+
 /// A queued event and the time it happened.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Record {
@@ -36,6 +58,14 @@ pub(crate) struct Record {
     pub(crate) time_ns: u64,
     /// The event.
     pub(crate) event: Event,
+}
+
+impl Record {
+    /// A placeholder for slots that hold no record.
+    pub(crate) const EMPTY: Record = Record {
+        time_ns: 0,
+        event: Event::Running,
+    };
 }
 
 /// Memory for the ring: what the C monitor allows its heap-allocated events.
@@ -91,8 +121,9 @@ pub(crate) enum Outcome {
 ///
 /// # Invariants
 ///
-/// - `slots.len() == CAPACITY`, `head < CAPACITY` and `len <= CAPACITY`; the records in the
-///   queue are `slots[(head + i) % CAPACITY]` for `i` in `0..len`, oldest first.
+/// - `slots.len() == CAPACITY` (until [`Queue::release`] empties it for good), `head < CAPACITY`
+///   and `len <= CAPACITY`; the records in the queue are `slots[(head + i) % CAPACITY]` for `i`
+///   in `0..len`, oldest first.
 /// - Before UNMOUNT is queued, `len <= PRIVILEGED_LIMIT`, so UNMOUNT always has a slot.
 /// - `lost_records` is the number of LOST records in the queue.
 /// - `pending_lost` and `pending_shutdown` are non-zero only while the ring holds
@@ -111,12 +142,8 @@ pub(crate) struct Queue {
 
 impl Queue {
     /// Allocates a queue whose first record is RUNNING, stamped `now`.
-    pub(crate) fn new(verbose: bool, now: u64) -> Result<Self> {
-        let filler = Record {
-            time_ns: 0,
-            event: Event::Running,
-        };
-        let slots = KVVec::from_elem(filler, CAPACITY, GFP_KERNEL)?;
+    pub(crate) fn new(verbose: bool, now: impl Clock) -> Result<Self> {
+        let slots = KVVec::from_elem(Record::EMPTY, CAPACITY, GFP_KERNEL)?;
         // INVARIANT: `slots` has `CAPACITY` elements and the queue is empty.
         let mut queue = Queue {
             slots,
@@ -132,7 +159,7 @@ impl Queue {
         // The reader learns that the monitor works before anything else, so RUNNING is queued
         // before the monitor is reachable from the mount and can race with nothing.
         queue.stats.reported += 1;
-        queue.append(Event::Running, now);
+        queue.append(Event::Running, &now);
         Ok(queue)
     }
 
@@ -180,11 +207,11 @@ impl Queue {
     }
 
     /// Queues `event` at the tail; the caller has checked for room.
-    fn append(&mut self, event: Event, now: u64) {
+    fn append(&mut self, event: Event, now: &impl Clock) {
         let slot = self.slot(self.len);
         if let Some(rec) = self.slots.get_mut(slot) {
             *rec = Record {
-                time_ns: now,
+                time_ns: now.now(),
                 event,
             };
             // INVARIANT: callers only append below `PRIVILEGED_LIMIT` (or `CAPACITY` for UNMOUNT),
@@ -206,7 +233,7 @@ impl Queue {
     }
 
     /// Writes deferred LOST and SHUTDOWN records if there is room now, in that order.
-    fn flush_pending(&mut self, now: u64) {
+    fn flush_pending(&mut self, now: &impl Clock) {
         if self.pending_lost != 0 {
             let lost = Event::Lost {
                 count: self.pending_lost,
@@ -236,7 +263,7 @@ impl Queue {
     }
 
     /// Counts one lost event and records it in a LOST record as soon as it can.
-    fn lose(&mut self, now: u64) -> Outcome {
+    fn lose(&mut self, now: &impl Clock) -> Outcome {
         self.stats.lost += 1;
         self.pending_lost += 1;
         self.flush_pending(now);
@@ -244,7 +271,8 @@ impl Queue {
     }
 
     /// Offers an event to the queue.
-    pub(crate) fn push(&mut self, event: Event, now: u64) -> Outcome {
+    pub(crate) fn push(&mut self, event: Event, now: impl Clock) -> Outcome {
+        let now = &now;
         if self.unmounted || matches!(event, Event::Running | Event::Unmount | Event::Lost { .. }) {
             // Nothing follows UNMOUNT, and the monitor makes RUNNING, UNMOUNT and LOST itself.
             return Outcome::Ignored;
@@ -298,7 +326,7 @@ impl Queue {
         new_mask: u32,
         secondary: u32,
         what: impl FnOnce(u32) -> Metadata,
-        now: u64,
+        now: impl Clock,
     ) -> Outcome {
         let mask = health.filter(self.verbose, old_mask, new_mask) & !secondary;
         if mask == 0 {
@@ -315,7 +343,7 @@ impl Queue {
 
     /// Puts UNMOUNT at the head of the queue, so that the reader learns at once that the
     /// filesystem is going away, and refuses every event after it.
-    pub(crate) fn insert_unmount(&mut self, now: u64) {
+    pub(crate) fn insert_unmount(&mut self, now: impl Clock) {
         if self.unmounted {
             return;
         }
@@ -329,7 +357,7 @@ impl Queue {
         let head = (self.head + CAPACITY - 1) % CAPACITY;
         if let Some(rec) = self.slots.get_mut(head) {
             *rec = Record {
-                time_ns: now,
+                time_ns: now.now(),
                 event: Event::Unmount,
             };
             // INVARIANT: there was a free slot, so the ring still holds at most `CAPACITY`.
@@ -340,7 +368,7 @@ impl Queue {
     }
 
     /// Takes the oldest record for the reader.
-    pub(crate) fn pop(&mut self, now: u64) -> Option<Record> {
+    pub(crate) fn pop(&mut self, now: impl Clock) -> Option<Record> {
         if self.len == 0 {
             return None;
         }
@@ -355,9 +383,35 @@ impl Queue {
         }
         // A slot is free: whatever had to wait for one goes in now.
         if self.has_pending() {
-            self.flush_pending(now);
+            self.flush_pending(&now);
         }
         Some(rec)
+    }
+
+    /// Takes the oldest records, as many as `batch` holds, and says how many it took.
+    pub(crate) fn pop_into(&mut self, batch: &mut [Record], now: &impl Clock) -> usize {
+        let mut n = 0;
+        for slot in batch.iter_mut() {
+            let Some(rec) = self.pop(now) else {
+                break;
+            };
+            *slot = rec;
+            n += 1;
+        }
+        n
+    }
+
+    /// Gives up the ring's memory for good: the monitor is going away.  The queue is then
+    /// empty and unmounted, so it accepts nothing more.
+    pub(crate) fn release(&mut self) -> KVVec<Record> {
+        // INVARIANT: an empty, unmounted queue never touches its slots again.
+        self.head = 0;
+        self.len = 0;
+        self.lost_records = 0;
+        self.pending_lost = 0;
+        self.pending_shutdown = 0;
+        self.unmounted = true;
+        core::mem::replace(&mut self.slots, KVVec::new())
     }
 
     /// The queued records, oldest first, without taking them (for tests and tracing).
