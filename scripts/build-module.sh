@@ -39,6 +39,12 @@ if [ ! -f "$FARM/.farm" ]; then
 	cp -as "$KSRC/fs/xfs" "$FARM"
 	touch "$FARM/.farm"
 fi
+# A farm built from another checkout (a worktree, say) links other files that make would take
+# as up to date by their times: start its own objects over.
+if [ "$(cat "$FARM/.top" 2>/dev/null)" != "$TOP" ]; then
+	find "$FARM/src" "$FARM/rust" "$FARM/tests" -name '*.o' -delete 2>/dev/null || true
+	echo "$TOP" > "$FARM/.top"
+fi
 ln -sfn "$TOP/Kbuild" "$FARM/Kbuild"
 for dir in src rust tests/driver; do
 	mkdir -p "$FARM/$dir"

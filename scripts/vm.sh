@@ -100,7 +100,9 @@ else
 fi
 
 set +e
-timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+# XFSHM_QEMU_ARGS adds options (scripts/bench.sh: -icount, for instruction-counted time).
+# shellcheck disable=SC2086
+timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 ${XFSHM_QEMU_ARGS:-} \
 	-accel tcg -cpu max -smp 2 -m "$mem" -no-reboot -display none -monitor none -nodefaults \
 	-kernel "$KBUILD/arch/x86/boot/bzImage" \
 	-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=/sbin/xfshm-init panic=-1" \

@@ -15,7 +15,10 @@ use crate::event::{
     Metadata, //
 };
 use crate::file;
-use crate::monitor::Monitor;
+use crate::monitor::{
+    Monitor,
+    Reporter, //
+};
 use crate::uapi;
 use core::ptr::NonNull;
 use kernel::bindings;
@@ -110,9 +113,10 @@ pub(crate) fn attach_unlock() {
     unsafe { shim::xfs_hm_attach_unlock() }
 }
 
-/// The monitor pointer published on `mp`.  The caller is in an RCU read-side section.
-pub(crate) fn mount_monitor(mp: NonNull<XfsMount>) -> *mut c_void {
-    // SAFETY: `mp` is a live mount (XFS calls us with one), and `rcu_dereference` only reads it.
+/// The monitor pointer published on `mp`, for the RCU read-side section `_rcu`.
+pub(crate) fn mount_monitor(mp: NonNull<XfsMount>, _rcu: &rcu::Guard) -> *mut c_void {
+    // SAFETY: `mp` is a live mount (XFS calls us with one), and `rcu_dereference` only reads it,
+    // inside the read-side section that `_rcu` stands for.
     unsafe { shim::xfs_hm_mount_monitor(mp.as_ptr()) }
 }
 
@@ -141,9 +145,14 @@ pub(crate) fn sb_mount(sb: NonNull<SuperBlock>) -> Option<NonNull<XfsMount>> {
     NonNull::new(unsafe { shim::xfs_hm_sb_mount(sb.as_ptr()) })
 }
 
-/// Frees kmalloc'ed memory after an RCU grace period.
-pub(crate) fn free_rcu(p: *mut c_void) {
-    // SAFETY: `p` is a kmalloc allocation that nothing but RCU readers can reach any more.
+/// Frees kmalloc'ed memory after an RCU grace period, without running any destructor.
+///
+/// # Safety
+///
+/// `p` is a kmalloc or kvmalloc allocation that nothing but RCU readers can reach any more, and
+/// whatever it holds may be freed without being dropped.
+pub(crate) unsafe fn free_rcu(p: *mut c_void) {
+    // SAFETY: As the caller guarantees; the shim frees after a grace period.
     unsafe { shim::xfs_hm_free_rcu(p) }
 }
 
@@ -183,7 +192,7 @@ impl MaskMap for XfsMasks {
 /// Most mounts have no monitor: the shim that found `mp` already looked at its pointer without
 /// taking the RCU read lock, so that case costs one call.  Here the pointer is read again under
 /// RCU, and `report` runs in that read-side section (it must not sleep).
-fn with_monitor(mp: NonNull<XfsMount>, report: impl FnOnce(&Monitor)) {
+fn with_monitor(mp: NonNull<XfsMount>, report: impl FnOnce(Reporter<'_>)) {
     let rcu = rcu::read_lock();
     if let Some(hm) = Monitor::from_mount(mp, &rcu) {
         report(hm);
@@ -208,9 +217,13 @@ fn report_metadata(
 }
 
 /// The mount `mp` if it has a monitor.
-fn monitored(mp: *mut XfsMount) -> Option<NonNull<XfsMount>> {
+///
+/// # Safety
+///
+/// `mp` is NULL or a live mount.
+unsafe fn monitored(mp: *mut XfsMount) -> Option<NonNull<XfsMount>> {
     let mp = NonNull::new(mp)?;
-    // SAFETY: `mp` is a live mount (XFS calls us with one); the shim only reads its pointer.
+    // SAFETY: `mp` is a live mount (see above); the shim only reads its monitor pointer.
     unsafe { shim::xfs_hm_monitored(mp.as_ptr()) }.then_some(mp)
 }
 
@@ -240,14 +253,19 @@ unsafe fn inode_ids(ip: *mut XfsInode) -> (u64, u32) {
 }
 
 /// Reports `XFS_SICK_FS_*` changes.
+///
+/// # Safety
+///
+/// `mp` is a live mount, as XFS's callers guarantee.
 #[no_mangle]
-pub(crate) extern "C" fn xfs_healthmon_report_fs(
+pub(crate) unsafe extern "C" fn xfs_healthmon_report_fs(
     mp: *mut XfsMount,
     ty: u32,
     old_mask: u32,
     new_mask: u32,
 ) {
-    let Some(mp) = monitored(mp) else {
+    // SAFETY: `mp` is a live mount (see above).
+    let Some(mp) = (unsafe { monitored(mp) }) else {
         return;
     };
     report_metadata(
@@ -332,9 +350,14 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_inode(
 }
 
 /// Reports a shutdown with its `SHUTDOWN_*` flags.
+///
+/// # Safety
+///
+/// `mp` is a live mount, as XFS's callers guarantee.
 #[no_mangle]
-pub(crate) extern "C" fn xfs_healthmon_report_shutdown(mp: *mut XfsMount, flags: u32) {
-    if let Some(mp) = monitored(mp) {
+pub(crate) unsafe extern "C" fn xfs_healthmon_report_shutdown(mp: *mut XfsMount, flags: u32) {
+    // SAFETY: `mp` is a live mount (see above).
+    if let Some(mp) = unsafe { monitored(mp) } {
         with_monitor(mp, |hm| {
             hm.push(Event::Shutdown { flags });
         });
@@ -342,14 +365,19 @@ pub(crate) extern "C" fn xfs_healthmon_report_shutdown(mp: *mut XfsMount, flags:
 }
 
 /// Reports a media error on one of the filesystem's devices.
+///
+/// # Safety
+///
+/// `mp` is a live mount, as XFS's callers guarantee.
 #[no_mangle]
-pub(crate) extern "C" fn xfs_healthmon_report_media(
+pub(crate) unsafe extern "C" fn xfs_healthmon_report_media(
     mp: *mut XfsMount,
     fdev: u32,
     daddr: i64,
     bbcount: u64,
 ) {
-    let Some(mp) = monitored(mp) else {
+    // SAFETY: `mp` is a live mount (see above).
+    let Some(mp) = (unsafe { monitored(mp) }) else {
         return;
     };
     if let Some(dev) = MediaDev::from_raw(fdev) {
@@ -404,9 +432,14 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
 }
 
 /// The filesystem is unmounting: tell the monitor and detach it.
+///
+/// # Safety
+///
+/// `mp` is a live mount, as XFS's callers guarantee.
 #[no_mangle]
-pub(crate) extern "C" fn xfs_healthmon_unmount(mp: *mut XfsMount) {
-    if let Some(hm) = monitored(mp).and_then(Monitor::attached) {
+pub(crate) unsafe extern "C" fn xfs_healthmon_unmount(mp: *mut XfsMount) {
+    // SAFETY: `mp` is a live mount (see above).
+    if let Some(hm) = unsafe { monitored(mp) }.and_then(Monitor::attached) {
         Monitor::unmount(&hm);
     }
 }

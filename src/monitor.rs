@@ -12,10 +12,11 @@
 //! Reporting takes no reference.  A report function finds the monitor under `rcu_read_lock()`
 //! and queues its event under the queue's spinlock, all without sleeping (the queue never
 //! allocates), and the monitor's memory is freed only an RCU grace period after the last
-//! reference goes.  Whatever else a report touches is protected by the detach protocol: a
-//! report re-checks the cookie under the queue lock, and detaching clears the cookie and then
-//! passes through that lock, so once a monitor has detached no report reaches its queue, and its
-//! ring can be freed at once.  That saves the C monitor's two atomic reference count operations
+//! reference goes.  A report reaches the monitor through a [`Reporter`], which offers nothing
+//! else.  The queue is protected by the detach protocol: a report re-checks the cookie under the
+//! queue lock, and detaching clears the cookie and then passes through that lock, so once a
+//! monitor has detached no report reaches its queue, and its ring can be freed at once; the
+//! lock, the cookie and the wait queue last until the memory goes.  That saves the C monitor's two atomic reference count operations
 //! (and its allocation) on every report.
 
 use crate::event::{
@@ -242,6 +243,31 @@ impl MonitorRef {
     }
 }
 
+/// A monitor found on a mount under RCU, without a reference: it may be past its last
+/// reference, so it offers only reporting, which needs nothing but the queue lock, the cookie and
+/// the wait queue (see [`Monitor::put`]).
+pub(crate) struct Reporter<'a>(&'a Monitor);
+
+impl Reporter<'_> {
+    /// Reports an event (see [`Monitor::push`]).
+    pub(crate) fn push(&self, event: Event) -> Outcome {
+        self.0.push(event)
+    }
+
+    /// Reports a metadata health change (see [`Monitor::push_metadata`]).
+    pub(crate) fn push_metadata(
+        &self,
+        health: Health,
+        old_mask: u32,
+        new_mask: u32,
+        secondary: u32,
+        what: impl FnOnce(u32) -> Metadata,
+    ) -> Outcome {
+        self.0
+            .push_metadata(health, old_mask, new_mask, secondary, what)
+    }
+}
+
 /// The global lock of attach and detach; a guard releases it.
 struct AttachLock;
 
@@ -298,37 +324,41 @@ impl Monitor {
         }
         // That was the last reference, so the monitor has detached (the mount holds one while
         // attached) and its file is released.  Report functions that found it on the mount just
-        // before it was retracted may still be inside their RCU read-side sections: they take
-        // the queue lock, find the monitor detached and touch nothing else (see `push_with`).
-        // So the ring can go now, taken out under the lock; the lock itself stays until the
-        // memory goes, after a grace period.
+        // before it was retracted may still be inside their RCU read-side sections, with a
+        // `Reporter`: they take the queue lock and find the monitor detached, or they queued
+        // before the detach and may still be about to wake `wait`.  So the ring can go now,
+        // taken out under the lock, but the lock, the cookie and `wait` stay until the memory
+        // goes, a grace period from now.
         let ring = this.events.lock().queue.release();
         drop(ring);
-        // SAFETY: Only the file's reads touch `out`, and the file is released.  Nothing reads
-        // the monitor's fields after this but RCU readers, which read only `cookie` and
-        // `events`.
+        // SAFETY: Only the file's reads touch `out` (a `Reporter` cannot reach it), and the file
+        // is released.
         unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*ptr.as_ptr()).out)) };
-        // `wait` is not dropped: `PollCondVar`'s destructor wakes pollfree waiters and waits a
-        // whole RCU grace period (synchronize_rcu), which made every close cost milliseconds.
-        // Neither is needed: epoll removes its entries from a file's wait queues before the
-        // file's release runs (eventpoll_release() in __fput()), poll() and select() hold the
-        // file while they wait, and readers hold it while they sleep; so nobody is on `wait`
-        // once the file is released, and the memory outlives any RCU reader.  The remaining
-        // fields (the refcount, the atomics, the locks and `Events`, whose ring is gone) own
-        // no resources.
-        ffi::free_rcu(ptr.as_ptr().cast());
+        // SAFETY: Nothing but RCU readers (reports) can reach the monitor now, and the memory is
+        // freed after they are gone.  What is freed without being dropped: the refcount, the
+        // atomics and the locks, which own nothing, `Events`, whose ring is gone, and `wait`.
+        // For `wait` this deliberately waives the drop of pinned data: `PollCondVar`'s
+        // destructor wakes pollfree waiters and waits a whole grace period (synchronize_rcu),
+        // which made every close cost milliseconds, and neither is needed.  epoll removes its
+        // entries from a file's wait queues before the file's release runs (eventpoll_release()
+        // in __fput()); poll(), select(), aio and io_uring hold the file while they wait, and
+        // readers hold it while they sleep; so nobody is on `wait` once the file is released,
+        // and a report's late wake-up finds it empty in memory that is still allocated.  (The C
+        // monitor frees its wait queue with kfree_rcu(), likewise.)  A monitor whose file was
+        // never made (creation failed) was never polled.
+        unsafe { ffi::free_rcu(ptr.as_ptr().cast()) };
     }
 
-    /// The monitor published on `mp`, for the RCU read-side section `_rcu`.
+    /// The monitor published on `mp`, for reporting within the RCU read-side section `rcu`.
     pub(crate) fn from_mount<'a>(
         mp: NonNull<ffi::XfsMount>,
-        _rcu: &'a rcu::Guard,
-    ) -> Option<&'a Monitor> {
-        let ptr = ffi::mount_monitor(mp).cast::<Monitor>();
+        rcu: &'a rcu::Guard,
+    ) -> Option<Reporter<'a>> {
+        let ptr = ffi::mount_monitor(mp, rcu).cast::<Monitor>();
         // SAFETY: A monitor published on a mount stays allocated until an RCU grace period after
-        // it is retracted, and `_rcu` keeps us inside an RCU read-side section that began before
-        // we read the pointer.
-        unsafe { ptr.as_ref() }
+        // it is retracted, and `rcu` keeps us inside an RCU read-side section that began before
+        // we read the pointer.  A `Reporter` only reaches what stays valid for that long.
+        unsafe { ptr.as_ref() }.map(Reporter)
     }
 
     /// A reference to the monitor attached to `mp`, if any, for the unmount.

@@ -9,7 +9,7 @@
 //! - the records an administrator needs most, SHUTDOWN and LOST, may use [`PRIVILEGED_RESERVE`]
 //!   more slots, which is more than XFS can ever ask for (a mount shuts down once, so at most
 //!   LOST, SHUTDOWN, LOST can follow a full queue before the reader drains it);
-//! - the last slot is UNMOUNT's, which goes to the head of the queue.
+//! - UNMOUNT, which goes to the head of the queue, is kept beside the ring, so it always fits.
 //!
 //! An event merges into the newest queued record when the rules of [`Event::merge`] allow it.  An
 //! ordinary event that finds the queue full is counted as lost and at once recorded in a LOST
@@ -74,8 +74,8 @@ pub(crate) const QUEUE_BYTES: usize = 32 * 1024;
 pub(crate) const CAPACITY: usize = QUEUE_BYTES / core::mem::size_of::<Record>();
 /// Slots that only SHUTDOWN and LOST records may take.
 pub(crate) const PRIVILEGED_RESERVE: usize = 4;
-/// Records the ring may hold before UNMOUNT.
-pub(crate) const PRIVILEGED_LIMIT: usize = CAPACITY - 1;
+/// Records the ring may hold: all of it for SHUTDOWN and LOST.
+pub(crate) const PRIVILEGED_LIMIT: usize = CAPACITY;
 /// Records the ring may hold before ordinary events are lost.
 pub(crate) const ORDINARY_LIMIT: usize = PRIVILEGED_LIMIT - PRIVILEGED_RESERVE;
 /// How many events the C monitor queues at most (32 KiB of 56-byte events).
@@ -121,10 +121,12 @@ pub(crate) enum Outcome {
 ///
 /// # Invariants
 ///
-/// - `slots.len() == CAPACITY` (until [`Queue::release`] empties it for good), `head < CAPACITY`
-///   and `len <= CAPACITY`; the records in the queue are `slots[(head + i) % CAPACITY]` for `i`
-///   in `0..len`, oldest first.
-/// - Before UNMOUNT is queued, `len <= PRIVILEGED_LIMIT`, so UNMOUNT always has a slot.
+/// - `slots` has room for `CAPACITY` records and grows to that many as records arrive (so a
+///   monitor costs no time filling memory it may never use); until then `head + len ==
+///   slots.len()`.  [`Queue::release`] empties it for good.
+/// - `head < CAPACITY` and `len <= CAPACITY`; the records in the ring are
+///   `slots[(head + i) % CAPACITY]` for `i` in `0..len`, oldest first.
+/// - `unmount` is the UNMOUNT record, read before the ring's records; it is set at most once.
 /// - `lost_records` is the number of LOST records in the queue.
 /// - `pending_lost` and `pending_shutdown` are non-zero only while the ring holds
 ///   `PRIVILEGED_LIMIT` records; a pending shutdown goes after the pending LOST record.
@@ -136,6 +138,7 @@ pub(crate) struct Queue {
     pending_lost: u64,
     pending_shutdown: u32,
     unmounted: bool,
+    unmount: Option<Record>,
     verbose: bool,
     stats: Stats,
 }
@@ -143,8 +146,8 @@ pub(crate) struct Queue {
 impl Queue {
     /// Allocates a queue whose first record is RUNNING, stamped `now`.
     pub(crate) fn new(verbose: bool, now: impl Clock) -> Result<Self> {
-        let slots = KVVec::from_elem(Record::EMPTY, CAPACITY, GFP_KERNEL)?;
-        // INVARIANT: `slots` has `CAPACITY` elements and the queue is empty.
+        let slots = KVVec::with_capacity(CAPACITY, GFP_KERNEL)?;
+        // INVARIANT: `slots` has room for `CAPACITY` records and the queue is empty.
         let mut queue = Queue {
             slots,
             head: 0,
@@ -153,6 +156,7 @@ impl Queue {
             pending_lost: 0,
             pending_shutdown: 0,
             unmounted: false,
+            unmount: None,
             verbose,
             stats: Stats::default(),
         };
@@ -175,12 +179,12 @@ impl Queue {
 
     /// Records waiting for the reader, LOST ones included.
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.len + usize::from(self.unmount.is_some())
     }
 
     /// Whether no record waits for the reader.
     pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len == 0 && self.unmount.is_none()
     }
 
     /// Whether UNMOUNT has been queued; nothing is accepted after it.
@@ -191,8 +195,9 @@ impl Queue {
     /// The accounting so far.
     pub(crate) fn stats(&self) -> Stats {
         let mut stats = self.stats;
-        stats.queued =
-            (self.len - self.lost_records) as u64 + u64::from(self.pending_shutdown != 0);
+        stats.queued = (self.len - self.lost_records) as u64
+            + u64::from(self.unmount.is_some())
+            + u64::from(self.pending_shutdown != 0);
         stats
     }
 
@@ -208,19 +213,25 @@ impl Queue {
 
     /// Queues `event` at the tail; the caller has checked for room.
     fn append(&mut self, event: Event, now: &impl Clock) {
+        let rec = Record {
+            time_ns: now.now(),
+            event,
+        };
         let slot = self.slot(self.len);
-        if let Some(rec) = self.slots.get_mut(slot) {
-            *rec = Record {
-                time_ns: now.now(),
-                event,
-            };
-            // INVARIANT: callers only append below `PRIVILEGED_LIMIT` (or `CAPACITY` for UNMOUNT),
-            // so `len` stays within the ring.
-            self.len += 1;
-            self.stats.records += 1;
-            if matches!(event, Event::Lost { .. }) {
-                self.lost_records += 1;
-            }
+        if let Some(old) = self.slots.get_mut(slot) {
+            *old = rec;
+        } else if self.slots.push_within_capacity(rec).is_err() {
+            // Cannot happen: a slot past the end is the next one of a ring still growing, and
+            // callers only append below `PRIVILEGED_LIMIT`, which is the ring's capacity.
+            return;
+        }
+        // INVARIANT: the record is in slot `head + len` of the ring (pushed there while the
+        // ring grows), and callers only append below `PRIVILEGED_LIMIT`, so `len` stays within
+        // the ring.
+        self.len += 1;
+        self.stats.records += 1;
+        if matches!(event, Event::Lost { .. }) {
+            self.lost_records += 1;
         }
     }
 
@@ -349,26 +360,20 @@ impl Queue {
         }
         self.unmounted = true;
         self.stats.reported += 1;
-        if self.len >= CAPACITY {
-            // Cannot happen: the type invariant keeps the last slot free for UNMOUNT.
-            self.stats.lost += 1;
-            return;
-        }
-        let head = (self.head + CAPACITY - 1) % CAPACITY;
-        if let Some(rec) = self.slots.get_mut(head) {
-            *rec = Record {
-                time_ns: now.now(),
-                event: Event::Unmount,
-            };
-            // INVARIANT: there was a free slot, so the ring still holds at most `CAPACITY`.
-            self.head = head;
-            self.len += 1;
-            self.stats.records += 1;
-        }
+        self.stats.records += 1;
+        // INVARIANT: the first and only UNMOUNT record.
+        self.unmount = Some(Record {
+            time_ns: now.now(),
+            event: Event::Unmount,
+        });
     }
 
     /// Takes the oldest record for the reader.
     pub(crate) fn pop(&mut self, now: impl Clock) -> Option<Record> {
+        if let Some(rec) = self.unmount.take() {
+            self.stats.delivered += 1;
+            return Some(rec);
+        }
         if self.len == 0 {
             return None;
         }
@@ -411,11 +416,13 @@ impl Queue {
         self.pending_lost = 0;
         self.pending_shutdown = 0;
         self.unmounted = true;
+        self.unmount = None;
         core::mem::replace(&mut self.slots, KVVec::new())
     }
 
     /// The queued records, oldest first, without taking them (for tests and tracing).
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Record> + '_ {
-        (0..self.len).filter_map(move |i| self.slots.get(self.slot(i)))
+        let ring = (0..self.len).filter_map(move |i| self.slots.get(self.slot(i)));
+        Iterator::chain(self.unmount.iter(), ring)
     }
 }

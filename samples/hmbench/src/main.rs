@@ -8,7 +8,8 @@
 //! ```text
 //! hmbench MOUNT ROW...
 //!   noreport:OP:ITERS       no monitor: ns per call of the entry point OP (fs ag rtg inode
-//!                           shutdown media fileio unmount)
+//!                           shutdown media fileio unmount); this and report: are the median of
+//!                           5 runs of ITERS calls
 //!   report:OP:MODE:READER:THREADS:ITERS
 //!                           a monitor; MODE merge or distinct; READER stopped (nobody reads:
 //!                           the queue fills, then every report takes the full-queue path) or
@@ -265,15 +266,26 @@ impl Reader {
     }
 }
 
+/// Runs of each driver loop within a row; the row reports their median, which keeps one
+/// descheduled vCPU (TCG) from deciding a row.
+const RUNS: usize = 5;
+
 fn bench_ns(fs: &Fs, op: &str, mode: &str, threads: u64, iters: u64) -> Res<f64> {
-    let ns = fs.driver_value(&format!("bench F0 F1 {op} {mode} {threads} {iters}"), "ns")?;
-    Ok(ns as f64 / (threads * iters) as f64)
+    let mut ns = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        ns.push(fs.driver_value(&format!("bench F0 F1 {op} {mode} {threads} {iters}"), "ns")?);
+    }
+    Ok(median(&mut ns) as f64 / (threads * iters) as f64)
 }
 
 /// Unreclaimable slab and vmalloc memory, in bytes.  `SUnreclaim` counts slab pages and also
 /// the pages of large kmallocs (a 32 KiB kmalloc is one), so both monitors' memory is counted
 /// the same way, a page at a time.
 fn kernel_memory() -> Res<u64> {
+    // The counters keep per-CPU differences of up to a threshold of pages, folded in every
+    // second; a write to stat_refresh folds them now, or a monitor's few pages would not show.
+    std::fs::write("/proc/sys/vm/stat_refresh", "1")
+        .map_err(|e| format!("/proc/sys/vm/stat_refresh: {e}"))?;
     let meminfo = std::fs::read_to_string("/proc/meminfo").map_err(|e| e.to_string())?;
     let field = |name: &str| {
         meminfo
@@ -403,14 +415,15 @@ fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {
         "memory" => {
             let mut bytes = Vec::new();
             for _ in 0..n(1)? {
+                // Memory freed with kfree_rcu() returns in batches up to five seconds later
+                // (KFREE_DRAIN_JIFFIES): let what earlier rows freed come back first.
+                std::thread::sleep(Duration::from_secs(6));
                 let before = kernel_memory()?;
                 let hm = fs.monitor()?;
                 // Far more distinct events than either queue holds.
                 fs.driver("bench F0 F1 media distinct 1 4000")?;
                 let after = kernel_memory()?;
                 drop(hm);
-                // Let RCU free the monitor before the next round.
-                std::thread::sleep(Duration::from_millis(100));
                 bytes.push(after.saturating_sub(before));
             }
             Ok(vec![(
