@@ -48,10 +48,59 @@ bool xfs_hm_monitored(struct xfs_mount *mp)
 	return rcu_access_pointer(mp->m_healthmon) != NULL;
 }
 
-/* The monitor published on a mount; the caller holds rcu_read_lock(). */
-void *xfs_hm_mount_monitor(struct xfs_mount *mp)
+/*
+ * The monitor of a mount, returned with rcu_read_lock() held for the caller to end with
+ * xfs_hm_rcu_unlock(); or NULL, with no lock held, if the mount has none.  The first look at the
+ * pointer takes no lock, so a report to a mount without a monitor costs this one call.
+ */
+void *xfs_hm_monitor_rcu(struct xfs_mount *mp)
+	__acquires(RCU)
 {
-	return rcu_dereference(mp->m_healthmon);
+	struct xfs_healthmon *hm;
+
+	if (!xfs_hm_monitored(mp))
+		return NULL;
+	rcu_read_lock();
+	hm = rcu_dereference(mp->m_healthmon);
+	if (!hm)
+		rcu_read_unlock();
+	return hm;
+}
+
+/* xfs_hm_monitor_rcu() for an inode's mount, with the inode's number and generation. */
+void *xfs_hm_inode_monitor_rcu(struct xfs_inode *ip, u64 *ino, u32 *gen)
+	__acquires(RCU)
+{
+	void *hm = xfs_hm_monitor_rcu(ip->i_mount);
+
+	if (hm) {
+		*ino = I_INO(ip);
+		*gen = VFS_I(ip)->i_generation;
+	}
+	return hm;
+}
+
+/*
+ * xfs_hm_monitor_rcu() for a group's mount, with the group's number and its kind: 0 for an AG,
+ * 1 for a realtime group, -1 for anything else.
+ */
+void *xfs_hm_group_monitor_rcu(struct xfs_group *xg, u32 *gno, int *kind)
+	__acquires(RCU)
+{
+	void *hm = xfs_hm_monitor_rcu(xg->xg_mount);
+
+	if (hm) {
+		*gno = xg->xg_gno;
+		*kind = xg->xg_type == XG_TYPE_AG ? 0 : xg->xg_type == XG_TYPE_RTG ? 1 : -1;
+	}
+	return hm;
+}
+
+/* Ends the RCU read-side section of a non-NULL xfs_hm_*monitor_rcu(). */
+void xfs_hm_rcu_unlock(void)
+	__releases(RCU)
+{
+	rcu_read_unlock();
 }
 
 /* The monitor of a mount; the caller holds the attach lock, under which it is published. */
@@ -95,39 +144,6 @@ u64 xfs_hm_now_ns(void)
 
 	ktime_get_coarse_real_ts64(&now);
 	return (now.tv_sec * NSEC_PER_SEC) + now.tv_nsec;
-}
-
-/* The mount of an inode if it has a monitor, else NULL (see xfs_hm_monitored()). */
-struct xfs_mount *xfs_hm_inode_monitored_mount(struct xfs_inode *ip)
-{
-	return xfs_hm_monitored(ip->i_mount) ? ip->i_mount : NULL;
-}
-
-/* An inode's number, and its generation in @gen. */
-u64 xfs_hm_inode_ids(struct xfs_inode *ip, u32 *gen)
-{
-	*gen = VFS_I(ip)->i_generation;
-	return I_INO(ip);
-}
-
-/* The mount of a group if it has a monitor, else NULL (see xfs_hm_monitored()). */
-struct xfs_mount *xfs_hm_group_monitored_mount(struct xfs_group *xg)
-{
-	return xfs_hm_monitored(xg->xg_mount) ? xg->xg_mount : NULL;
-}
-
-/* A group's number in @gno; returns 0 for an AG, 1 for a realtime group, -1 otherwise. */
-int xfs_hm_group_ids(struct xfs_group *xg, u32 *gno)
-{
-	*gno = xg->xg_gno;
-	switch (xg->xg_type) {
-	case XG_TYPE_AG:
-		return 0;
-	case XG_TYPE_RTG:
-		return 1;
-	default:
-		return -1;
-	}
 }
 
 /* An fserror event's range and (negative) errno; returns its type. */

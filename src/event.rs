@@ -441,6 +441,10 @@ impl Event {
     /// metadata masks of the same object are ORed, and ranges that touch are joined (file ranges
     /// only for the same inode, generation and errno).  RUNNING and UNMOUNT never merge.
     pub(crate) fn merge(&mut self, new: &Event) -> bool {
+        // Events of different kinds never merge: the cheapest test first.
+        if core::mem::discriminant(self) != core::mem::discriminant(new) {
+            return false;
+        }
         if self.event_type() != new.event_type() || self.domain() != new.domain() {
             return false;
         }

@@ -15,10 +15,7 @@ use crate::event::{
     Metadata, //
 };
 use crate::file;
-use crate::monitor::{
-    Monitor,
-    Reporter, //
-};
+use crate::monitor::Monitor;
 use crate::uapi;
 use core::ptr::NonNull;
 use kernel::bindings;
@@ -27,8 +24,8 @@ use kernel::ffi::{
     c_long,
     c_void, //
 };
+use core::marker::PhantomData;
 use kernel::prelude::*;
-use kernel::sync::rcu;
 use kernel::uaccess::{
     UserPtr,
     UserSlice, //
@@ -71,7 +68,18 @@ mod shim {
         pub(super) fn xfs_hm_attach_lock();
         pub(super) fn xfs_hm_attach_unlock();
         pub(super) fn xfs_hm_monitored(mp: *mut XfsMount) -> bool;
-        pub(super) fn xfs_hm_mount_monitor(mp: *mut XfsMount) -> *mut c_void;
+        pub(super) fn xfs_hm_monitor_rcu(mp: *mut XfsMount) -> *mut c_void;
+        pub(super) fn xfs_hm_inode_monitor_rcu(
+            ip: *mut XfsInode,
+            ino: *mut u64,
+            gen: *mut u32,
+        ) -> *mut c_void;
+        pub(super) fn xfs_hm_group_monitor_rcu(
+            xg: *mut XfsGroup,
+            gno: *mut u32,
+            kind: *mut c_int,
+        ) -> *mut c_void;
+        pub(super) fn xfs_hm_rcu_unlock();
         pub(super) fn xfs_hm_mount_monitor_locked(mp: *mut XfsMount) -> *mut c_void;
         pub(super) fn xfs_hm_mount_publish(mp: *mut XfsMount, hm: *mut c_void);
         pub(super) fn xfs_hm_mount_sb(mp: *mut XfsMount) -> *mut SuperBlock;
@@ -79,10 +87,6 @@ mod shim {
         pub(super) fn xfs_hm_mount_dev(mp: *mut XfsMount) -> u32;
         pub(super) fn xfs_hm_free_rcu(p: *mut c_void);
         pub(super) fn xfs_hm_now_ns() -> u64;
-        pub(super) fn xfs_hm_inode_monitored_mount(ip: *mut XfsInode) -> *mut XfsMount;
-        pub(super) fn xfs_hm_inode_ids(ip: *mut XfsInode, gen: *mut u32) -> u64;
-        pub(super) fn xfs_hm_group_monitored_mount(xg: *mut XfsGroup) -> *mut XfsMount;
-        pub(super) fn xfs_hm_group_ids(xg: *mut XfsGroup, gno: *mut u32) -> c_int;
         pub(super) fn xfs_hm_fserror_fields(
             p: *const FserrorEvent,
             pos: *mut i64,
@@ -113,11 +117,81 @@ pub(crate) fn attach_unlock() {
     unsafe { shim::xfs_hm_attach_unlock() }
 }
 
-/// The monitor pointer published on `mp`, for the RCU read-side section `_rcu`.
-pub(crate) fn mount_monitor(mp: NonNull<XfsMount>, _rcu: &rcu::Guard) -> *mut c_void {
-    // SAFETY: `mp` is a live mount (XFS calls us with one), and `rcu_dereference` only reads it,
-    // inside the read-side section that `_rcu` stands for.
-    unsafe { shim::xfs_hm_mount_monitor(mp.as_ptr()) }
+/// The monitor published on a mount, found in an RCU read-side section that lasts as long as
+/// this guard.
+///
+/// Finding it takes one call of a shim, which returns with `rcu_read_lock()` held when the mount
+/// has a monitor and without any lock when it has none (it looks at the pointer first without
+/// the lock: most mounts have no monitor, and then a report costs that one call).
+///
+/// # Invariants
+///
+/// `self.0` was read with `rcu_dereference()` from a mount's `m_healthmon` in the RCU read-side
+/// section that this object holds and ends when dropped.
+pub(crate) struct MonitorRcu(NonNull<c_void>, PhantomData<*mut ()>);
+
+impl MonitorRcu {
+    /// Takes ownership of the RCU read-side section of a shim's non-NULL result.
+    fn new(hm: *mut c_void) -> Option<Self> {
+        // INVARIANT: The shims return non-NULL only with the read lock held, for us to release.
+        NonNull::new(hm).map(|hm| MonitorRcu(hm, PhantomData))
+    }
+
+    /// The monitor of mount `mp`.
+    ///
+    /// # Safety
+    ///
+    /// `mp` is NULL or a live mount.
+    unsafe fn of_mount(mp: *mut XfsMount) -> Option<Self> {
+        if mp.is_null() {
+            return None;
+        }
+        // SAFETY: `mp` is a live mount (see above).
+        Self::new(unsafe { shim::xfs_hm_monitor_rcu(mp) })
+    }
+
+    /// The monitor of the mount of inode `ip`, with the inode's number and generation.
+    ///
+    /// # Safety
+    ///
+    /// `ip` is NULL or a live inode.
+    unsafe fn of_inode(ip: *mut XfsInode) -> Option<(Self, u64, u32)> {
+        if ip.is_null() {
+            return None;
+        }
+        let (mut ino, mut gen) = (0, 0);
+        // SAFETY: `ip` is a live inode (see above) and the others valid places to write.
+        let hm = unsafe { shim::xfs_hm_inode_monitor_rcu(ip, &mut ino, &mut gen) };
+        Some((Self::new(hm)?, ino, gen))
+    }
+
+    /// The monitor of the mount of group `xg`, with the group's number and kind (0 for an AG,
+    /// 1 for a realtime group).
+    ///
+    /// # Safety
+    ///
+    /// `xg` is NULL or a live group.
+    unsafe fn of_group(xg: *mut XfsGroup) -> Option<(Self, u32, c_int)> {
+        if xg.is_null() {
+            return None;
+        }
+        let (mut gno, mut kind) = (0, 0);
+        // SAFETY: `xg` is a live group (see above) and the others valid places to write.
+        let hm = unsafe { shim::xfs_hm_group_monitor_rcu(xg, &mut gno, &mut kind) };
+        Some((Self::new(hm)?, gno, kind))
+    }
+
+    /// The monitor's address.
+    pub(crate) fn as_ptr(&self) -> NonNull<c_void> {
+        self.0
+    }
+}
+
+impl Drop for MonitorRcu {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we hold an RCU read-side section, which ends here.
+        unsafe { shim::xfs_hm_rcu_unlock() }
+    }
 }
 
 /// The monitor pointer of `mp`; the caller holds the attach lock, which protects it.
@@ -187,21 +261,9 @@ impl MaskMap for XfsMasks {
     }
 }
 
-/// Runs `report` on the monitor of `mp`, if it has one.
-///
-/// Most mounts have no monitor: the shim that found `mp` already looked at its pointer without
-/// taking the RCU read lock, so that case costs one call.  Here the pointer is read again under
-/// RCU, and `report` runs in that read-side section (it must not sleep).
-fn with_monitor(mp: NonNull<XfsMount>, report: impl FnOnce(Reporter<'_>)) {
-    let rcu = rcu::read_lock();
-    if let Some(hm) = Monitor::from_mount(mp, &rcu) {
-        report(hm);
-    }
-}
-
-/// Reports a metadata health change to the monitor of `mp`.
+/// Reports a metadata health change to the monitor that `found` found.
 fn report_metadata(
-    mp: NonNull<XfsMount>,
+    found: MonitorRcu,
     ty: u32,
     old_mask: u32,
     new_mask: u32,
@@ -211,9 +273,12 @@ fn report_metadata(
     let Some(health) = crate::event::EventType::from_raw(ty).and_then(Health::from_type) else {
         return;
     };
-    with_monitor(mp, |hm| {
-        hm.push_metadata(health, old_mask, new_mask, secondary, what);
-    });
+    Monitor::from_rcu(&found).push_metadata(health, old_mask, new_mask, secondary, what);
+}
+
+/// Reports an event other than a metadata health change to the monitor that `found` found.
+fn report(found: MonitorRcu, event: Event) {
+    Monitor::from_rcu(&found).push(event);
 }
 
 /// The mount `mp` if it has a monitor.
@@ -225,31 +290,6 @@ unsafe fn monitored(mp: *mut XfsMount) -> Option<NonNull<XfsMount>> {
     let mp = NonNull::new(mp)?;
     // SAFETY: `mp` is a live mount (see above); the shim only reads its monitor pointer.
     unsafe { shim::xfs_hm_monitored(mp.as_ptr()) }.then_some(mp)
-}
-
-/// The mount of inode `ip` if it has a monitor.
-///
-/// # Safety
-///
-/// `ip` is a live inode.
-unsafe fn inode_monitored_mount(ip: *mut XfsInode) -> Option<NonNull<XfsMount>> {
-    if ip.is_null() {
-        return None;
-    }
-    // SAFETY: `ip` is a live inode (see above).
-    NonNull::new(unsafe { shim::xfs_hm_inode_monitored_mount(ip) })
-}
-
-/// The inode number and generation of inode `ip`.
-///
-/// # Safety
-///
-/// `ip` is a live inode.
-unsafe fn inode_ids(ip: *mut XfsInode) -> (u64, u32) {
-    let mut gen = 0;
-    // SAFETY: `ip` is a live inode and `gen` a valid place to write.
-    let ino = unsafe { shim::xfs_hm_inode_ids(ip, &mut gen) };
-    (ino, gen)
 }
 
 /// Reports `XFS_SICK_FS_*` changes.
@@ -265,11 +305,11 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_fs(
     new_mask: u32,
 ) {
     // SAFETY: `mp` is a live mount (see above).
-    let Some(mp) = (unsafe { monitored(mp) }) else {
+    let Some(found) = (unsafe { MonitorRcu::of_mount(mp) }) else {
         return;
     };
     report_metadata(
-        mp,
+        found,
         ty,
         old_mask,
         new_mask,
@@ -290,19 +330,13 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_group(
     old_mask: u32,
     new_mask: u32,
 ) {
-    if xg.is_null() {
-        return;
-    }
     // SAFETY: `xg` is a live group (see above).
-    let Some(mp) = NonNull::new(unsafe { shim::xfs_hm_group_monitored_mount(xg) }) else {
+    let Some((found, group, kind)) = (unsafe { MonitorRcu::of_group(xg) }) else {
         return;
     };
-    let mut group = 0;
-    // SAFETY: `xg` is a live group and `group` a valid place to write.
-    let kind = unsafe { shim::xfs_hm_group_ids(xg, &mut group) };
     match kind {
         0 => report_metadata(
-            mp,
+            found,
             ty,
             old_mask,
             new_mask,
@@ -310,7 +344,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_group(
             |mask| Metadata::Ag { group, mask },
         ),
         1 => report_metadata(
-            mp,
+            found,
             ty,
             old_mask,
             new_mask,
@@ -334,13 +368,11 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_inode(
     new_mask: u32,
 ) {
     // SAFETY: `ip` is a live inode (see above).
-    let Some(mp) = (unsafe { inode_monitored_mount(ip) }) else {
+    let Some((found, ino, gen)) = (unsafe { MonitorRcu::of_inode(ip) }) else {
         return;
     };
-    // SAFETY: `ip` is a live inode (see above).
-    let (ino, gen) = unsafe { inode_ids(ip) };
     report_metadata(
-        mp,
+        found,
         ty,
         old_mask,
         new_mask,
@@ -357,10 +389,8 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_inode(
 #[no_mangle]
 pub(crate) unsafe extern "C" fn xfs_healthmon_report_shutdown(mp: *mut XfsMount, flags: u32) {
     // SAFETY: `mp` is a live mount (see above).
-    if let Some(mp) = unsafe { monitored(mp) } {
-        with_monitor(mp, |hm| {
-            hm.push(Event::Shutdown { flags });
-        });
+    if let Some(found) = unsafe { MonitorRcu::of_mount(mp) } {
+        report(found, Event::Shutdown { flags });
     }
 }
 
@@ -377,7 +407,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_media(
     bbcount: u64,
 ) {
     // SAFETY: `mp` is a live mount (see above).
-    let Some(mp) = (unsafe { monitored(mp) }) else {
+    let Some(found) = (unsafe { MonitorRcu::of_mount(mp) }) else {
         return;
     };
     if let Some(dev) = MediaDev::from_raw(fdev) {
@@ -386,9 +416,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_media(
             daddr: daddr as u64,
             bbcount,
         };
-        with_monitor(mp, |hm| {
-            hm.push(event);
-        });
+        report(found, event);
     }
 }
 
@@ -406,7 +434,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
         return;
     }
     // SAFETY: `ip` is a live inode (see above).
-    let Some(mp) = (unsafe { inode_monitored_mount(ip) }) else {
+    let Some((found, ino, gen)) = (unsafe { MonitorRcu::of_inode(ip) }) else {
         return;
     };
     let (mut pos, mut len, mut error) = (0, 0, 0);
@@ -415,8 +443,6 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
     let Some(op) = FileIo::from_fserror(ty) else {
         return;
     };
-    // SAFETY: `ip` is a live inode (see above).
-    let (ino, gen) = unsafe { inode_ids(ip) };
     let event = Event::FileIo {
         op,
         ino,
@@ -426,9 +452,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
         // Userspace gets a positive errno.
         error: error.wrapping_neg(),
     };
-    with_monitor(mp, |hm| {
-        hm.push(event);
-    });
+    report(found, event);
 }
 
 /// The filesystem is unmounting: tell the monitor and detach it.

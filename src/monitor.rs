@@ -13,10 +13,10 @@
 //! and queues its event under the queue's spinlock, all without sleeping (the queue never
 //! allocates), and the monitor's memory is freed only an RCU grace period after the last
 //! reference goes.  A report reaches the monitor through a [`Reporter`], which offers nothing
-//! else.  The queue is protected by the detach protocol: a report re-checks the cookie under the
-//! queue lock, and detaching clears the cookie and then passes through that lock, so once a
-//! monitor has detached no report reaches its queue, and its ring can be freed at once; the
-//! lock, the cookie and the wait queue last until the memory goes.  That saves the C monitor's two atomic reference count operations
+//! else.  The queue is protected by the detach protocol: detaching marks the queue detached
+//! under its lock, and a report checks that mark under the same lock, so once a monitor has
+//! detached no report reaches its queue, and its ring can be freed at once; the lock and the wait
+//! queue last until the memory goes.  That saves the C monitor's two atomic reference count operations
 //! (and its allocation) on every report.
 
 use crate::event::{
@@ -47,7 +47,6 @@ use kernel::sync::poll::PollCondVar;
 use kernel::sync::{
     new_mutex,
     new_spinlock,
-    rcu,
     Mutex,
     Refcount,
     SpinLock, //
@@ -162,6 +161,8 @@ const READ_BATCH: usize = 16;
 pub(crate) struct Events {
     /// The events.
     queue: Queue,
+    /// The monitor has detached: reports must leave the queue alone (its ring may be gone).
+    detached: bool,
     /// A reader may be asleep in `read` (cleared by the wake-up that wakes them all).
     sleepers: bool,
     /// The file has been polled: poll and epoll waiters cannot be counted, so from then on
@@ -176,8 +177,8 @@ pub(crate) struct Monitor {
     /// report functions under RCU may read the monitor until its memory is freed.
     refs: Refcount,
     /// Address of the monitored superblock, zero once detached.  Written under the attach lock,
-    /// read without it where a stale value only delays noticing the detach, and under the queue
-    /// lock by reports, where it is exact (see [`Monitor::detach`]).
+    /// read without it where a stale value only delays noticing the detach; reports use
+    /// `Events::detached` instead, which is exact.
     cookie: Atomic<usize>,
     /// Device number of the filesystem, for fdinfo after unmount.
     dev: u32,
@@ -244,8 +245,8 @@ impl MonitorRef {
 }
 
 /// A monitor found on a mount under RCU, without a reference: it may be past its last
-/// reference, so it offers only reporting, which needs nothing but the queue lock, the cookie and
-/// the wait queue (see [`Monitor::put`]).
+/// reference, so it offers only reporting, which needs nothing but the queue lock and the wait
+/// queue (see [`Monitor::put`]).
 pub(crate) struct Reporter<'a>(&'a Monitor);
 
 impl Reporter<'_> {
@@ -289,6 +290,7 @@ impl Monitor {
     pub(crate) fn create(dev: u32, verbose: bool) -> Result<MonitorRef> {
         let events = Events {
             queue: Queue::new(verbose, Realtime)?,
+            detached: false,
             sleepers: false,
             polled: false,
         };
@@ -327,10 +329,9 @@ impl Monitor {
         // before it was retracted may still be inside their RCU read-side sections, with a
         // `Reporter`: they take the queue lock and find the monitor detached, or they queued
         // before the detach and may still be about to wake `wait`.  So the ring can go now,
-        // taken out under the lock, but the lock, the cookie and `wait` stay until the memory
+        // freed under the lock (a few kfree()s), while the lock and `wait` stay until the memory
         // goes, a grace period from now.
-        let ring = this.events.lock().queue.release();
-        drop(ring);
+        this.events.lock().queue.release();
         // SAFETY: Only the file's reads touch `out` (a `Reporter` cannot reach it), and the file
         // is released.
         unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*ptr.as_ptr()).out)) };
@@ -349,16 +350,13 @@ impl Monitor {
         unsafe { ffi::free_rcu(ptr.as_ptr().cast()) };
     }
 
-    /// The monitor published on `mp`, for reporting within the RCU read-side section `rcu`.
-    pub(crate) fn from_mount<'a>(
-        mp: NonNull<ffi::XfsMount>,
-        rcu: &'a rcu::Guard,
-    ) -> Option<Reporter<'a>> {
-        let ptr = ffi::mount_monitor(mp, rcu).cast::<Monitor>();
+    /// The monitor that `found` found on a mount, for reporting within its RCU read-side
+    /// section.
+    pub(crate) fn from_rcu(found: &ffi::MonitorRcu) -> Reporter<'_> {
         // SAFETY: A monitor published on a mount stays allocated until an RCU grace period after
-        // it is retracted, and `rcu` keeps us inside an RCU read-side section that began before
-        // we read the pointer.  A `Reporter` only reaches what stays valid for that long.
-        unsafe { ptr.as_ref() }.map(Reporter)
+        // it is retracted, and `found` holds the RCU read-side section in which its pointer was
+        // read.  A `Reporter` only reaches what stays valid for that long.
+        Reporter(unsafe { found.as_ptr().cast::<Monitor>().as_ref() })
     }
 
     /// A reference to the monitor attached to `mp`, if any, for the unmount.
@@ -403,12 +401,12 @@ impl Monitor {
             }
             this.cookie.store(0, Relaxed);
         }
-        // Passing through the queue lock after clearing the cookie does two things.  A report
-        // that takes the lock after us sees the cookie cleared and leaves the queue alone, so
-        // the ring may be freed once the last reference goes.  And a reader checks for data
-        // under this lock and sleeps before releasing it, so every reader either saw the detach
-        // or is asleep, to be woken here.
-        drop(this.events.lock());
+        // Marking the queue detached under its lock does two things.  A report that takes the
+        // lock after us sees the mark and leaves the queue alone, so the ring may be freed once
+        // the last reference goes.  And a reader checks for data (this mark included) under
+        // this lock and sleeps before releasing it, so every reader either saw the detach or is
+        // asleep, to be woken here.
+        this.events.lock().detached = true;
         this.wait.notify_all();
         // SAFETY: The mount's reference, taken by `attach`, is given up now that its pointer is
         // retracted; `this` keeps the monitor alive for our caller.
@@ -420,6 +418,7 @@ impl Monitor {
     #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) fn test_set_cookie(&self, cookie: usize) {
         self.cookie.store(cookie, Relaxed);
+        self.events.lock().detached = cookie == 0;
     }
 
     /// The size of the reader's buffer, for KUnit.
@@ -448,21 +447,23 @@ impl Monitor {
     /// Offers an event to the queue with `push`, unless the monitor has detached, and wakes
     /// whoever waits for a new or merged record.
     fn push_with(&self, push: impl FnOnce(&mut Queue) -> Outcome) -> Outcome {
-        // Cheap early exit without the lock; the check under the lock is the one that counts.
-        if self.is_detached() {
-            return Outcome::Ignored;
-        }
         let mut events = self.events.lock();
         // Once detached, a report must not touch the queue: its ring may be freed (see
         // `detach` and `put`).
-        if self.is_detached() {
+        if events.detached {
             return Outcome::Ignored;
         }
+        let records = events.queue.records();
         let outcome = push(&mut events.queue);
-        // A record appeared (a LOST record, too) or grew.  Blocked readers registered under this
-        // lock; pollers cannot be counted, so once polled, always wake, as C does.
-        let wake = matches!(outcome, Outcome::Queued | Outcome::Merged | Outcome::Lost)
-            && (events.sleepers || events.polled);
+        // Wake for a new record (a new LOST record, too) or a merged one, as C does; not for an
+        // event only counted in the newest LOST record (C wakes for no lost event).  Blocked
+        // readers registered under this lock; pollers cannot be counted, so once polled, always.
+        let news = match outcome {
+            Outcome::Queued | Outcome::Merged => true,
+            Outcome::Lost => events.queue.records() != records,
+            Outcome::Deferred | Outcome::Ignored => false,
+        };
+        let wake = news && (events.sleepers || events.polled);
         if wake {
             events.sleepers = false;
         }
@@ -512,7 +513,7 @@ impl Monitor {
     }
 
     fn has_data_locked(&self, events: &SpinLockGuard<'_, Events>) -> bool {
-        self.is_detached() || !events.queue.is_empty() || self.buffered.load(Relaxed) > 0
+        events.detached || !events.queue.is_empty() || self.buffered.load(Relaxed) > 0
     }
 
     /// Whether a read would not block: records, buffered bytes, or the end of the stream.

@@ -2,7 +2,9 @@
 
 //! The bounded event queue of one monitor.
 //!
-//! The queue is a ring of [`CAPACITY`] records allocated when the monitor is created, so that
+//! The queue is a ring of [`CAPACITY`] records allocated when the monitor is created (in four
+//! 8 KiB chunks, which the kmalloc-8k cache hands out in a few instructions where one 32 KiB
+//! block would need the page allocator on every monitor creation), so that
 //! reporting an event never allocates and memory pressure never loses one.  Within the ring:
 //!
 //! - ordinary events (metadata, media, file I/O) may fill it up to [`ORDINARY_LIMIT`];
@@ -26,7 +28,6 @@ use crate::event::{
     Health,
     Metadata, //
 };
-use kernel::alloc::KVVec;
 use kernel::prelude::*;
 
 /// Where a queued record's time comes from.  The queue asks only when it stores a new record,
@@ -70,8 +71,14 @@ impl Record {
 
 /// Memory for the ring: what the C monitor allows its heap-allocated events.
 pub(crate) const QUEUE_BYTES: usize = 32 * 1024;
+/// Size of one chunk of the ring: the largest size the kmalloc caches serve.
+const CHUNK_BYTES: usize = 8 * 1024;
+/// Chunks in the ring.
+const CHUNKS: usize = QUEUE_BYTES / CHUNK_BYTES;
+/// Records in one chunk.
+const CHUNK: usize = CHUNK_BYTES / core::mem::size_of::<Record>();
 /// Records in the ring.
-pub(crate) const CAPACITY: usize = QUEUE_BYTES / core::mem::size_of::<Record>();
+pub(crate) const CAPACITY: usize = CHUNK * CHUNKS;
 /// Slots that only SHUTDOWN and LOST records may take.
 pub(crate) const PRIVILEGED_RESERVE: usize = 4;
 /// Records the ring may hold: all of it for SHUTDOWN and LOST.
@@ -84,6 +91,59 @@ pub(crate) const C_MAX_EVENTS: usize = 585;
 const _: () = assert!(core::mem::size_of::<Record>() <= 48);
 const _: () = assert!(CAPACITY * core::mem::size_of::<Record>() <= QUEUE_BYTES);
 const _: () = assert!(ORDINARY_LIMIT >= C_MAX_EVENTS);
+
+/// The ring's memory: [`CHUNKS`] vectors of up to [`CHUNK`] records.
+///
+/// # Invariants
+///
+/// Each chunk has room for `CHUNK` records (until [`Slots::release`]), and the chunks fill in
+/// order: a chunk holds records only once the ones before it are full.
+struct Slots {
+    chunks: [KVec<Record>; CHUNKS],
+}
+
+impl Slots {
+    /// Allocates the ring, empty.
+    fn new() -> Result<Self> {
+        let chunk = || KVec::with_capacity(CHUNK, GFP_KERNEL);
+        // INVARIANT: every chunk has room for `CHUNK` records and holds none.
+        Ok(Slots {
+            chunks: [chunk()?, chunk()?, chunk()?, chunk()?],
+        })
+    }
+
+    fn get(&self, i: usize) -> Option<&Record> {
+        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut Record> {
+        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+    }
+
+    /// Stores `rec` in slot `i`: over an old record, or as the next one of a growing ring.
+    fn put(&mut self, i: usize, rec: Record) -> bool {
+        let Some(chunk) = self.chunks.get_mut(i / CHUNK) else {
+            return false;
+        };
+        if let Some(old) = chunk.get_mut(i % CHUNK) {
+            *old = rec;
+            return true;
+        }
+        // INVARIANT: `i` is the next slot of a growing ring, so this chunk's turn has come.
+        chunk.len() == i % CHUNK && chunk.push_within_capacity(rec).is_ok()
+    }
+
+    /// Gives up the memory; the ring is then empty for good.
+    fn release(&mut self) {
+        // INVARIANT: released for good.
+        for chunk in &mut self.chunks {
+            drop(core::mem::replace(chunk, KVec::new()));
+        }
+    }
+}
+
+const _: () = assert!(CHUNKS == 4);
+const _: () = assert!(CHUNK * core::mem::size_of::<Record>() <= CHUNK_BYTES);
 
 /// The accounting of a queue, as shown in the monitor's fdinfo.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
@@ -122,8 +182,8 @@ pub(crate) enum Outcome {
 /// # Invariants
 ///
 /// - `slots` has room for `CAPACITY` records and grows to that many as records arrive (so a
-///   monitor costs no time filling memory it may never use); until then `head + len ==
-///   slots.len()`.  [`Queue::release`] empties it for good.
+///   monitor costs no time filling memory it may never use); until then `head + len` is the
+///   number of records stored.  [`Queue::release`] frees it for good.
 /// - `head < CAPACITY` and `len <= CAPACITY`; the records in the ring are
 ///   `slots[(head + i) % CAPACITY]` for `i` in `0..len`, oldest first.
 /// - `unmount` is the UNMOUNT record, read before the ring's records; it is set at most once.
@@ -131,7 +191,7 @@ pub(crate) enum Outcome {
 /// - `pending_lost` and `pending_shutdown` are non-zero only while the ring holds
 ///   `PRIVILEGED_LIMIT` records; a pending shutdown goes after the pending LOST record.
 pub(crate) struct Queue {
-    slots: KVVec<Record>,
+    slots: Slots,
     head: usize,
     len: usize,
     lost_records: usize,
@@ -146,7 +206,7 @@ pub(crate) struct Queue {
 impl Queue {
     /// Allocates a queue whose first record is RUNNING, stamped `now`.
     pub(crate) fn new(verbose: bool, now: impl Clock) -> Result<Self> {
-        let slots = KVVec::with_capacity(CAPACITY, GFP_KERNEL)?;
+        let slots = Slots::new()?;
         // INVARIANT: `slots` has room for `CAPACITY` records and the queue is empty.
         let mut queue = Queue {
             slots,
@@ -192,6 +252,11 @@ impl Queue {
         self.unmounted
     }
 
+    /// Records ever queued, LOST ones included (C's `events`).
+    pub(crate) fn records(&self) -> u64 {
+        self.stats.records
+    }
+
     /// The accounting so far.
     pub(crate) fn stats(&self) -> Stats {
         let mut stats = self.stats;
@@ -201,8 +266,15 @@ impl Queue {
         stats
     }
 
+    /// The ring slot of the `i`th record (`i <= len`), without a division: `head` and `i` are
+    /// both at most `CAPACITY`.
     fn slot(&self, i: usize) -> usize {
-        (self.head + i) % CAPACITY
+        let slot = self.head + i;
+        if slot >= CAPACITY {
+            slot - CAPACITY
+        } else {
+            slot
+        }
     }
 
     fn newest_mut(&mut self) -> Option<&mut Record> {
@@ -217,10 +289,7 @@ impl Queue {
             time_ns: now.now(),
             event,
         };
-        let slot = self.slot(self.len);
-        if let Some(old) = self.slots.get_mut(slot) {
-            *old = rec;
-        } else if self.slots.push_within_capacity(rec).is_err() {
+        if !self.slots.put(self.slot(self.len), rec) {
             // Cannot happen: a slot past the end is the next one of a ring still growing, and
             // callers only append below `PRIVILEGED_LIMIT`, which is the ring's capacity.
             return;
@@ -289,6 +358,21 @@ impl Queue {
             return Outcome::Ignored;
         }
         self.stats.reported += 1;
+
+        // The common case of a reader that stopped reading: the queue is full and its newest
+        // record is the LOST record, into which an ordinary event cannot merge.  Count it there
+        // at once; the general path below would come to the same after two merge attempts.
+        if self.len >= ORDINARY_LIMIT && !event.is_privileged() && !self.has_pending() {
+            if let Some(Record {
+                event: Event::Lost { count },
+                ..
+            }) = self.newest_mut()
+            {
+                *count = count.saturating_add(1);
+                self.stats.lost += 1;
+                return Outcome::Lost;
+            }
+        }
 
         // Whatever was lost earlier must be recorded before anything newer is queued or merged,
         // or the reader would see later events without knowing what was lost before them.
@@ -379,7 +463,7 @@ impl Queue {
         }
         let rec = *self.slots.get(self.head)?;
         // INVARIANT: the oldest record leaves the ring.
-        self.head = (self.head + 1) % CAPACITY;
+        self.head = self.slot(1);
         self.len -= 1;
         if matches!(rec.event, Event::Lost { .. }) {
             self.lost_records -= 1;
@@ -406,9 +490,9 @@ impl Queue {
         n
     }
 
-    /// Gives up the ring's memory for good: the monitor is going away.  The queue is then
-    /// empty and unmounted, so it accepts nothing more.
-    pub(crate) fn release(&mut self) -> KVVec<Record> {
+    /// Frees the ring's memory for good: the monitor is going away.  The queue is then empty
+    /// and unmounted, so it accepts nothing more.
+    pub(crate) fn release(&mut self) {
         // INVARIANT: an empty, unmounted queue never touches its slots again.
         self.head = 0;
         self.len = 0;
@@ -417,7 +501,7 @@ impl Queue {
         self.pending_shutdown = 0;
         self.unmounted = true;
         self.unmount = None;
-        core::mem::replace(&mut self.slots, KVVec::new())
+        self.slots.release();
     }
 
     /// The queued records, oldest first, without taking them (for tests and tracing).
