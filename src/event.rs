@@ -441,13 +441,9 @@ impl Event {
     /// metadata masks of the same object are ORed, and ranges that touch are joined (file ranges
     /// only for the same inode, generation and errno).  RUNNING and UNMOUNT never merge.
     pub(crate) fn merge(&mut self, new: &Event) -> bool {
-        // Events of different kinds never merge: the cheapest test first.
-        if core::mem::discriminant(self) != core::mem::discriminant(new) {
-            return false;
-        }
-        if self.event_type() != new.event_type() || self.domain() != new.domain() {
-            return false;
-        }
+        // The same type and domain, spelled out per kind: the same health (type) and the same
+        // kind of object (domain, which `Metadata::merge` checks), the same device, the same
+        // operation.  RUNNING, UNMOUNT and events of different kinds fall through.
         match (self, new) {
             (Event::Lost { count }, Event::Lost { count: c }) => {
                 *count = count.saturating_add(*c);
@@ -458,33 +454,42 @@ impl Event {
                 *flags |= f;
                 true
             }
-            (Event::Metadata { what, .. }, Event::Metadata { what: w, .. }) => what.merge(w),
             (
-                Event::Media { daddr, bbcount, .. },
+                Event::Metadata { health, what },
+                Event::Metadata {
+                    health: h, what: w, ..
+                },
+            ) if *health == *h => what.merge(w),
+            (
                 Event::Media {
+                    dev,
+                    daddr,
+                    bbcount,
+                },
+                Event::Media {
+                    dev: v,
                     daddr: d,
                     bbcount: b,
-                    ..
                 },
-            ) => merge_range(daddr, bbcount, *d, *b),
+            ) if *dev == *v => merge_range(daddr, bbcount, *d, *b),
             (
                 Event::FileIo {
+                    op,
                     ino,
                     gen,
                     pos,
                     len,
                     error,
-                    ..
                 },
                 Event::FileIo {
+                    op: o,
                     ino: i,
                     gen: g,
                     pos: p,
                     len: l,
                     error: e,
-                    ..
                 },
-            ) => {
+            ) if *op == *o => {
                 if *ino != *i || *gen != *g || *error != *e {
                     return false;
                 }

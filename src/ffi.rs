@@ -17,6 +17,7 @@ use crate::event::{
 use crate::file;
 use crate::monitor::Monitor;
 use crate::uapi;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::ffi::{
@@ -24,7 +25,6 @@ use kernel::ffi::{
     c_long,
     c_void, //
 };
-use core::marker::PhantomData;
 use kernel::prelude::*;
 use kernel::uaccess::{
     UserPtr,
