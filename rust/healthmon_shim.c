@@ -54,7 +54,7 @@ bool xfs_hm_monitored(struct xfs_mount *mp)
  * pointer takes no lock, so a report to a mount without a monitor costs this one call.
  */
 void *xfs_hm_monitor_rcu(struct xfs_mount *mp)
-	__acquires(RCU)
+	__cond_acquires_shared(nonnull, RCU)
 {
 	struct xfs_healthmon *hm;
 
@@ -69,7 +69,7 @@ void *xfs_hm_monitor_rcu(struct xfs_mount *mp)
 
 /* xfs_hm_monitor_rcu() for an inode's mount, with the inode's number and generation. */
 void *xfs_hm_inode_monitor_rcu(struct xfs_inode *ip, u64 *ino, u32 *gen)
-	__acquires(RCU)
+	__cond_acquires_shared(nonnull, RCU)
 {
 	void *hm = xfs_hm_monitor_rcu(ip->i_mount);
 
@@ -85,7 +85,7 @@ void *xfs_hm_inode_monitor_rcu(struct xfs_inode *ip, u64 *ino, u32 *gen)
  * 1 for a realtime group, -1 for anything else.
  */
 void *xfs_hm_group_monitor_rcu(struct xfs_group *xg, u32 *gno, int *kind)
-	__acquires(RCU)
+	__cond_acquires_shared(nonnull, RCU)
 {
 	void *hm = xfs_hm_monitor_rcu(xg->xg_mount);
 
@@ -98,7 +98,7 @@ void *xfs_hm_group_monitor_rcu(struct xfs_group *xg, u32 *gno, int *kind)
 
 /* Ends the RCU read-side section of a non-NULL xfs_hm_*monitor_rcu(). */
 void xfs_hm_rcu_unlock(void)
-	__releases(RCU)
+	__releases_shared(RCU)
 {
 	rcu_read_unlock();
 }

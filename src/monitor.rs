@@ -15,9 +15,9 @@
 //! reference goes.  A report reaches the monitor through a [`Reporter`], which offers nothing
 //! else.  The queue is protected by the detach protocol: detaching marks the queue detached
 //! under its lock, and a report checks that mark under the same lock, so once a monitor has
-//! detached no report reaches its queue, and its ring can be freed at once; the lock and the wait
-//! queue last until the memory goes.  That saves the C monitor's two atomic reference count operations
-//! (and its allocation) on every report.
+//! detached no report reaches its queue, and its ring can be freed at once; the lock and the
+//! wait queue last until the memory goes.  That saves the C monitor's two atomic reference count
+//! operations (and its allocation) on every report.
 
 use crate::event::{
     Event,
@@ -30,7 +30,6 @@ use crate::queue::{
     Clock,
     Outcome,
     Queue,
-    Record,
     Stats, //
 };
 use crate::uapi;
@@ -154,7 +153,8 @@ impl Clock for Realtime {
 }
 
 /// Records taken from the queue per hold of its lock while reading: bounds how long a reader
-/// keeps reporters spinning, while taking the lock far less often than once per record.
+/// keeps reporters spinning, while taking the lock far less often than once per record (C takes
+/// its mutex once per record).
 const READ_BATCH: usize = 16;
 
 /// What the queue lock protects: the queue, and whom a new record must wake.
@@ -200,8 +200,8 @@ pub(crate) struct Monitor {
 ///
 /// # Invariants
 ///
-/// `self.0` points to a live [`Monitor`] allocated by [`Monitor::create`], on which this object owns
-/// one reference.
+/// `self.0` points to a live [`Monitor`] allocated by [`Monitor::create`], on which this object
+/// owns one reference.
 pub(crate) struct MonitorRef(NonNull<Monitor>);
 
 impl core::ops::Deref for MonitorRef {
@@ -332,8 +332,9 @@ impl Monitor {
         // freed under the lock (a few kfree()s), while the lock and `wait` stay until the memory
         // goes, a grace period from now.
         this.events.lock().queue.release();
-        // SAFETY: Only the file's reads touch `out` (a `Reporter` cannot reach it), and the file
-        // is released.
+        // SAFETY: Only the file's reads touch `out`, and the file is released.  A `Reporter` may
+        // still hold a `&Monitor` that covers `out`, but never reaches it, and `out` is behind
+        // the mutex's `UnsafeCell`, so dropping it in place writes nothing that reference claims.
         unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*ptr.as_ptr()).out)) };
         // SAFETY: Nothing but RCU readers (reports) can reach the monitor now, and the memory is
         // freed after they are gone.  What is freed without being dropped: the refcount, the
@@ -346,7 +347,8 @@ impl Monitor {
         // readers hold it while they sleep; so nobody is on `wait` once the file is released,
         // and a report's late wake-up finds it empty in memory that is still allocated.  (The C
         // monitor frees its wait queue with kfree_rcu(), likewise.)  A monitor whose file was
-        // never made (creation failed) was never polled.
+        // never made (creation failed) was never polled.  This knowingly departs from the
+        // reasoning in `PollTable::register_wait`, which counts on the destructor running.
         unsafe { ffi::free_rcu(ptr.as_ptr().cast()) };
     }
 
@@ -548,25 +550,22 @@ impl Monitor {
         Ok(())
     }
 
-    /// Formats queued records into `out` while they fit, a batch per hold of the queue lock,
-    /// encoding outside it.
+    /// Formats queued records into `out` while they fit.  The queue lock is dropped and taken
+    /// again every `READ_BATCH` records, so that a large read never keeps reporters spinning
+    /// for long.
     fn fill(&self, out: &mut OutBuf, masks: &impl MaskMap) {
-        let mut batch = [Record::EMPTY; READ_BATCH];
         loop {
-            let room = out.room().min(READ_BATCH);
-            let Some(batch) = batch.get_mut(..room) else {
-                return;
-            };
-            if batch.is_empty() {
-                return;
-            }
-            let n = self.events.lock().queue.pop_into(batch, &Realtime);
-            for rec in batch.iter().take(n) {
+            let mut events = self.events.lock();
+            for _ in 0..READ_BATCH {
+                if out.room() == 0 {
+                    return;
+                }
+                let Some(rec) = events.queue.pop(Realtime) else {
+                    return;
+                };
                 out.put(&rec.event.encode_v0(rec.time_ns, masks));
             }
-            if n < room {
-                return;
-            }
+            drop(events);
         }
     }
 

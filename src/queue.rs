@@ -61,14 +61,6 @@ pub(crate) struct Record {
     pub(crate) event: Event,
 }
 
-impl Record {
-    /// A placeholder for slots that hold no record.
-    pub(crate) const EMPTY: Record = Record {
-        time_ns: 0,
-        event: Event::Running,
-    };
-}
-
 /// Memory for the ring: what the C monitor allows its heap-allocated events.
 pub(crate) const QUEUE_BYTES: usize = 32 * 1024;
 /// Size of one chunk of the ring: the largest size the kmalloc caches serve.
@@ -475,19 +467,6 @@ impl Queue {
             self.flush_pending(&now);
         }
         Some(rec)
-    }
-
-    /// Takes the oldest records, as many as `batch` holds, and says how many it took.
-    pub(crate) fn pop_into(&mut self, batch: &mut [Record], now: &impl Clock) -> usize {
-        let mut n = 0;
-        for slot in batch.iter_mut() {
-            let Some(rec) = self.pop(now) else {
-                break;
-            };
-            *slot = rec;
-            n += 1;
-        }
-        n
     }
 
     /// Frees the ring's memory for good: the monitor is going away.  The queue is then empty
