@@ -21,6 +21,7 @@ finish() {
 	echo "$1" > /xfshm/status
 	dmesg > /xfshm/dmesg 2>/dev/null
 	sync
+	[ "${XFSHM_EXIT:-}" = reboot ] && echo b > /proc/sysrq-trigger
 	echo o > /proc/sysrq-trigger
 	sleep 10
 	reboot -f
