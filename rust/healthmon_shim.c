@@ -190,6 +190,39 @@ int xfs_hm_fd_super(int fd, uintptr_t *sb)
 	return 0;
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * For the crate's KUnit suite only: a zeroed mount and superblock that point to each other,
+ * enough for the monitor's lookup, attach and detach, which read nothing else of them.
+ */
+struct xfs_mount *xfs_hm_test_mount_new(void)
+{
+	struct xfs_mount *mp = kzalloc(sizeof(*mp), GFP_KERNEL);
+	struct super_block *sb = kzalloc(sizeof(*sb), GFP_KERNEL);
+
+	if (!mp || !sb) {
+		kfree(mp);
+		kfree(sb);
+		return NULL;
+	}
+	mp->m_super = sb;
+	sb->s_fs_info = mp;
+	return mp;
+}
+
+/* Makes the test mount's superblock lose (@lose) or find again its mount. */
+void xfs_hm_test_mount_orphan(struct xfs_mount *mp, bool lose)
+{
+	mp->m_super->s_fs_info = lose ? NULL : mp;
+}
+
+void xfs_hm_test_mount_free(struct xfs_mount *mp)
+{
+	kfree(mp->m_super);
+	kfree(mp);
+}
+#endif
+
 /* The ABI as the C headers define it, for the crate's KUnit checks. */
 const u32 xfs_hm_c_ioc_health_monitor = XFS_IOC_HEALTH_MONITOR;
 const u32 xfs_hm_c_ioc_fd_on_monitored_fs = XFS_IOC_HEALTH_FD_ON_MONITORED_FS;

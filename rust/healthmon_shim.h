@@ -33,6 +33,11 @@ struct xfs_mount *xfs_hm_file_mount(struct file *file);
 bool xfs_hm_may_monitor(struct file *file);
 int xfs_hm_anon_inode_getfd(const struct file_operations *fops, void *priv);
 int xfs_hm_fd_super(int fd, uintptr_t *sb);
+#if IS_ENABLED(CONFIG_KUNIT)
+struct xfs_mount *xfs_hm_test_mount_new(void);
+void xfs_hm_test_mount_orphan(struct xfs_mount *mp, bool lose);
+void xfs_hm_test_mount_free(struct xfs_mount *mp);
+#endif
 
 extern const u32 xfs_hm_c_ioc_health_monitor;
 extern const u32 xfs_hm_c_ioc_fd_on_monitored_fs;

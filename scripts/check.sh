@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Run every test: the UAPI header check (host), the KUnit suites (Rust xfs.ko), the shell tests
-# on the Rust xfs.ko and on the C reference, then the differential runner's short form.  Sets up
+# on the Rust xfs.ko and on the C reference, the stress tests on both test builds, then the
+# differential runner's short form.  Sets up
 # and builds whatever is missing first.
 # Ends with the totals of all as "N passed, N failed[, N skipped]" and exits non-zero on any
 # failure.
@@ -40,14 +41,18 @@ log "KUnit"
 rc_k=${PIPESTATUS[0]}
 count "$tmp/kunit"
 log "shell tests"
-"$TOP/tests/run" --variant both 2>&1 | tee "$tmp/shell"
+"$TOP/tests/run" --variant both -x stress 2>&1 | tee "$tmp/shell"
 rc_s=${PIPESTATUS[0]}
 count "$tmp/shell"
+log "stress tests (races, allocation failures, hostile input)"
+"$TOP/tests/run" --variant both -g stress 2>&1 | tee "$tmp/stress"
+rc_t=${PIPESTATUS[0]}
+count "$tmp/stress"
 log "differential runner (short form)"
 "$TOP/tests/differential/run" --seeds "1 2" --events 2000 2>&1 | tee "$tmp/diff"
 rc_d=${PIPESTATUS[0]}
 count "$tmp/diff"
-[ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
+[ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_t = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
 
 log "all tests done in $(($(date +%s) - start))s"
 if [ $total_s -gt 0 ]; then

@@ -41,7 +41,8 @@ test | bench) ;;
 esac
 
 # The config fragment of the chosen kernel: kernel.config, and for the bench kernel
-# kernel-bench.config's lines in place of the lines of the same symbols.
+# kernel-bench.config's lines in place of the lines of the same symbols; for the test kernel,
+# kernel-debug.config's checkers after them.
 kernel_fragment() {
 	local over=$TOP/scripts/kernel-bench.config keys
 	if [ "$XFSHM_KERNEL" = bench ]; then
@@ -49,7 +50,7 @@ kernel_fragment() {
 		grep -E '^CONFIG_' "$TOP/scripts/kernel.config" | grep -vE "^($keys)="
 		grep -E '^CONFIG_' "$over"
 	else
-		grep -E '^CONFIG_' "$TOP/scripts/kernel.config"
+		grep -E '^CONFIG_' "$TOP/scripts/kernel.config" "$TOP/scripts/kernel-debug.config" -h
 	fi
 }
 
@@ -59,7 +60,7 @@ kbuild_dir() {
 	if [ "$XFSHM_KERNEL" = bench ]; then
 		h=bench-$(kernel_fragment | sha256sum | cut -c1-12)
 	else
-		h=$(sha256sum < "$TOP/scripts/kernel.config" | cut -c1-12)
+		h=$(kernel_fragment | sha256sum | cut -c1-12)
 	fi
 	echo "$CACHE/kbuild-$LINUX_VERSION-$h"
 }

@@ -105,7 +105,82 @@ mod shim {
     }
 }
 
-/// Takes the global attach lock (a spinlock: nothing in its section may sleep).
+/// A zeroed mount and superblock pointing to each other, for KUnit: enough for a monitor's
+/// lookup, attach and detach.
+///
+/// # Invariants
+///
+/// `self.0` is a mount made by `xfs_hm_test_mount_new()`, freed by our drop.
+#[cfg(CONFIG_KUNIT = "y")]
+pub(crate) struct TestMount(NonNull<XfsMount>);
+
+#[cfg(CONFIG_KUNIT = "y")]
+extern "C" {
+    fn xfs_hm_test_mount_new() -> *mut XfsMount;
+    fn xfs_hm_test_mount_orphan(mp: *mut XfsMount, lose: bool);
+    fn xfs_hm_test_mount_free(mp: *mut XfsMount);
+}
+
+#[cfg(CONFIG_KUNIT = "y")]
+impl TestMount {
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: Allocates; no arguments.
+        let mp = unsafe { xfs_hm_test_mount_new() };
+        // INVARIANT: A new test mount, ours to free.
+        NonNull::new(mp).map(TestMount).ok_or(ENOMEM)
+    }
+
+    pub(crate) fn ptr(&self) -> NonNull<XfsMount> {
+        self.0
+    }
+
+    /// Makes the superblock lose its mount (`XFS_M()` gives NULL), or find it again.
+    pub(crate) fn orphan(&self, lose: bool) {
+        // SAFETY: By the type invariant, a live test mount.
+        unsafe { xfs_hm_test_mount_orphan(self.0.as_ptr(), lose) }
+    }
+
+    /// The monitor published on the mount.
+    pub(crate) fn monitor(&self) -> *mut c_void {
+        let _lock = AttachGuard::new();
+        mount_monitor_locked(self.0)
+    }
+
+    /// Publishes `hm` on the mount as attach does, without anything else attach does.
+    pub(crate) fn publish(&self, hm: *mut c_void) {
+        let _lock = AttachGuard::new();
+        mount_publish(self.0, hm);
+    }
+}
+
+#[cfg(CONFIG_KUNIT = "y")]
+impl Drop for TestMount {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant, ours to free, once.
+        unsafe { xfs_hm_test_mount_free(self.0.as_ptr()) }
+    }
+}
+
+/// The attach lock, held for KUnit's direct use of the mount's pointer.
+#[cfg(CONFIG_KUNIT = "y")]
+struct AttachGuard;
+
+#[cfg(CONFIG_KUNIT = "y")]
+impl AttachGuard {
+    fn new() -> Self {
+        attach_lock();
+        AttachGuard
+    }
+}
+
+#[cfg(CONFIG_KUNIT = "y")]
+impl Drop for AttachGuard {
+    fn drop(&mut self) {
+        attach_unlock();
+    }
+}
+
+/// Takes the global attach lock/// Takes the global attach lock (a spinlock: nothing in its section may sleep).
 pub(crate) fn attach_lock() {
     // SAFETY: Takes a static spinlock; `AttachLock` in monitor.rs pairs it with the unlock.
     unsafe { shim::xfs_hm_attach_lock() }

@@ -398,9 +398,17 @@ impl Monitor {
             // The mount cannot go away while we hold the attach lock and it still points to us:
             // its unmount detaches us under this same lock first.  An attached superblock always
             // has its mount, so the pointer is retracted whenever the cookie is set.
-            if let Some(mp) = ffi::sb_mount(sb) {
-                ffi::mount_publish(mp, core::ptr::null_mut());
-            }
+            let Some(mp) = ffi::sb_mount(sb) else {
+                // Cannot happen.  But if it did, the mount would still point to us, and putting
+                // its reference could free the monitor under that pointer: keep the reference
+                // (a leaked monitor, not a use-after-free) and stay attached, so that the
+                // mount's unmount, which finds us through that pointer, detaches us for real.
+                kernel::do_once_lite! {
+                    pr_warn!("monitor of a superblock without its mount kept attached\n")
+                };
+                return;
+            };
+            ffi::mount_publish(mp, core::ptr::null_mut());
             this.cookie.store(0, Relaxed);
         }
         // Marking the queue detached under its lock does two things.  A report that takes the
@@ -421,6 +429,12 @@ impl Monitor {
     pub(crate) fn test_set_cookie(&self, cookie: usize) {
         self.cookie.store(cookie, Relaxed);
         self.events.lock().detached = cookie == 0;
+    }
+
+    /// The reference count, for KUnit.
+    #[cfg(CONFIG_KUNIT = "y")]
+    pub(crate) fn test_refs(&self) -> &Refcount {
+        &self.refs
     }
 
     /// The size of the reader's buffer, for KUnit.
@@ -536,18 +550,31 @@ impl Monitor {
         self.has_data_locked(&events)
     }
 
-    /// Sleeps until there is something to read; ERESTARTSYS if a signal comes first.
+    /// Sleeps until there is something to read; ERESTARTSYS if a signal comes first.  As in C's
+    /// `wait_event_interruptible()`, data that arrived with the signal wins: the condition is
+    /// checked before the signal.
     fn wait_for_data(&self) -> Result {
         let mut events = self.events.lock();
-        while !self.has_data_locked(&events) {
+        let mut signalled = false;
+        loop {
+            if self.has_data_locked(&events) {
+                return Ok(());
+            }
+            if signalled {
+                return Err(ERESTARTSYS);
+            }
             // Registered under the lock, before the waiter drops it: a report that queues
             // after that sees the flag and wakes us.
             events.sleepers = true;
-            if self.wait.wait_interruptible(&mut events) {
-                return Err(ERESTARTSYS);
-            }
+            signalled = self.wait.wait_interruptible(&mut events);
         }
-        Ok(())
+    }
+
+    /// Whether the stream has ended: detached, and nothing queued or buffered.  `out` is the
+    /// reader's buffer, whose lock the caller holds.
+    fn at_end(&self, out: &OutBuf) -> bool {
+        let events = self.events.lock();
+        events.detached && events.queue.is_empty() && out.pending() == 0
     }
 
     /// Formats queued records into `out` while they fit.  The queue lock is dropped and taken
@@ -570,29 +597,42 @@ impl Monitor {
     }
 
     /// Reads V0 records into `to`: first what is left of a partly read record, then as many
-    /// queued records as fit.  Returns 0 at the end of the stream, once the monitor has detached
-    /// and everything has been read.
+    /// queued records as fit.  Returns 0 at the end of the stream only, once the monitor has
+    /// detached and everything has been read.
+    ///
+    /// Better than C here: when two readers wake for the same records and the other one takes
+    /// them all, C returns 0, which a reader such as `xfs_healer` takes for the end of the
+    /// stream; this one waits again (or fails with EAGAIN when non-blocking).
     pub(crate) fn read(
         &self,
         to: &mut IovIterDest<'_>,
         nonblock: bool,
         masks: &impl MaskMap,
     ) -> Result<usize> {
-        let mut out = if nonblock {
-            if !self.has_data() {
-                return Err(EAGAIN);
+        loop {
+            let mut out = if nonblock {
+                if !self.has_data() {
+                    return Err(EAGAIN);
+                }
+                self.out.try_lock().ok_or(EAGAIN)?
+            } else {
+                self.wait_for_data()?;
+                self.out.lock()
+            };
+            if out.size() == 0 {
+                out.alloc(to.len())?;
             }
-            self.out.try_lock().ok_or(EAGAIN)?
-        } else {
-            self.wait_for_data()?;
-            self.out.lock()
-        };
-        if out.size() == 0 {
-            out.alloc(to.len())?;
+            let result = self.read_locked(&mut out, to, masks);
+            self.buffered.store(out.pending(), Relaxed);
+            match result {
+                Ok(0) if !to.is_empty() && !self.at_end(&out) => {
+                    if nonblock {
+                        return Err(EAGAIN);
+                    }
+                }
+                result => return result,
+            }
         }
-        let result = self.read_locked(&mut out, to, masks);
-        self.buffered.store(out.pending(), Relaxed);
-        result
     }
 
     fn read_locked(

@@ -887,3 +887,94 @@ mod read {
         Ok(())
     }
 }
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_lifetime)]
+mod lifetime {
+    use crate::ffi::{
+        self,
+        TestMount, //
+    };
+    use crate::monitor::Monitor;
+    use kernel::prelude::*;
+    use kernel::sync::atomic::Relaxed;
+
+    /// A report that finds the monitor on its mount after the last reference went (the window
+    /// between reading the mount's pointer and the end of the grace period) must leave the
+    /// count alone and the queue untouched.  The lookup once took a reference with
+    /// `refcount_inc_not_zero()` and, when that failed, put the reference it never took: an
+    /// underflow that this test catches as a count other than zero.
+    #[test]
+    fn report_finds_a_monitor_past_its_last_reference() -> Result {
+        let mp = TestMount::new()?;
+        let hm = Monitor::create(0, false)?;
+        Monitor::attach(&hm, mp.ptr())?;
+        assert_eq!(hm.test_refs().as_atomic().load(Relaxed), 2);
+        Monitor::detach(&hm);
+        assert!(mp.monitor().is_null());
+        // The pointer as a racing report read it, and the count as the last put leaves it.
+        mp.publish(core::ptr::from_ref::<Monitor>(&hm).cast_mut().cast());
+        assert!(hm.test_refs().dec_and_test());
+        let (before, _) = hm.stats();
+        // SAFETY: `mp` is a live (test) mount for the duration of these calls.
+        unsafe {
+            ffi::xfs_healthmon_report_shutdown(mp.ptr().as_ptr(), 1 << 2);
+            ffi::xfs_healthmon_report_media(mp.ptr().as_ptr(), 1, 64, 8);
+            ffi::xfs_healthmon_report_fs(mp.ptr().as_ptr(), 3, 0, 1);
+        }
+        let (after, _) = hm.stats();
+        let refs = hm.test_refs().as_atomic().load(Relaxed);
+        // Retract the pointer and give the count back to `hm`, whose drop frees the monitor.
+        mp.publish(core::ptr::null_mut());
+        hm.test_refs().set(1);
+        assert_eq!(refs, 0);
+        assert_eq!(after.reported, before.reported);
+        assert_eq!(after.queued, before.queued);
+        Ok(())
+    }
+
+    /// While attached, the same reports do reach the queue (the test above is not vacuous).
+    #[test]
+    fn report_reaches_an_attached_monitor() -> Result {
+        let mp = TestMount::new()?;
+        let hm = Monitor::create(0, false)?;
+        Monitor::attach(&hm, mp.ptr())?;
+        let (before, _) = hm.stats();
+        // SAFETY: `mp` is a live (test) mount for the duration of these calls.
+        unsafe {
+            ffi::xfs_healthmon_report_shutdown(mp.ptr().as_ptr(), 1 << 2);
+            ffi::xfs_healthmon_report_media(mp.ptr().as_ptr(), 1, 64, 8);
+        }
+        let (after, _) = hm.stats();
+        assert_eq!(after.reported, before.reported + 2);
+        assert_eq!(after.queued, before.queued + 2);
+        Monitor::detach(&hm);
+        assert_eq!(hm.test_refs().as_atomic().load(Relaxed), 1);
+        Ok(())
+    }
+
+    /// Detach must not give up the mount's reference while the mount still points to the
+    /// monitor: if the superblock's mount cannot be found, the pointer cannot be retracted, so
+    /// the reference stays (a warning says so) and a later detach that can retract it puts it.
+    #[test]
+    fn detach_keeps_the_reference_it_cannot_retract() -> Result {
+        let mp = TestMount::new()?;
+        let hm = Monitor::create(0, false)?;
+        Monitor::attach(&hm, mp.ptr())?;
+        mp.orphan(true);
+        Monitor::detach(&hm);
+        let refs = hm.test_refs().as_atomic().load(Relaxed);
+        let still = mp.monitor();
+        // Clean up whatever happened, so that a failure does not leave a dangling pointer.
+        mp.orphan(false);
+        if refs == 2 {
+            Monitor::detach(&hm);
+        } else {
+            mp.publish(core::ptr::null_mut());
+        }
+        assert_eq!(refs, 2);
+        assert_eq!(still, core::ptr::from_ref::<Monitor>(&hm).cast_mut().cast());
+        assert!(mp.monitor().is_null());
+        assert_eq!(hm.test_refs().as_atomic().load(Relaxed), 1);
+        Ok(())
+    }
+}
