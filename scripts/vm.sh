@@ -109,12 +109,15 @@ for attempt in 1 2; do
 		truncate -s "${d#*:}" "$RUN/${d%%:*}.img"
 	done
 	set +e
-	# XFSHM_QEMU_ARGS adds options (scripts/bench.sh: -icount, for instruction-counted time).
+	# XFSHM_QEMU_ARGS adds options (scripts/bench.sh: -icount, for instruction-counted time),
+	# XFSHM_APPEND kernel parameters.
+	# pci=noacpi: PCI interrupts are routed from the BIOS's table, not by ACPI's _PRT method,
+	# which under KASAN and TCG ran into ACPICA's 30 s loop timeout once per virtio device.
 	# shellcheck disable=SC2086
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 ${XFSHM_QEMU_ARGS:-} \
 		-accel tcg -cpu max -smp 2 -m "$mem" -no-reboot -display none -monitor none -nodefaults \
 		-kernel "$KBUILD/arch/x86/boot/bzImage" \
-		-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=/sbin/xfshm-init panic=-1" \
+		-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=/sbin/xfshm-init panic=-1 pci=noacpi ${XFSHM_APPEND:-}" \
 		-serial file:"$RUN/console.log" \
 		-chardev "$chardev" -device virtio-serial-pci -device virtconsole,chardev=con \
 		-fsdev local,id=rootfs,path="$ROOTFS",security_model=passthrough,readonly=on \

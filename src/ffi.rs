@@ -123,13 +123,15 @@ extern "C" {
 
 #[cfg(CONFIG_KUNIT = "y")]
 impl TestMount {
+    /// Allocates a test mount.
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: Allocates; no arguments.
+        // SAFETY: No preconditions.
         let mp = unsafe { xfs_hm_test_mount_new() };
         // INVARIANT: A new test mount, ours to free.
         NonNull::new(mp).map(TestMount).ok_or(ENOMEM)
     }
 
+    /// The mount, for the functions that take XFS's.
     pub(crate) fn ptr(&self) -> NonNull<XfsMount> {
         self.0
     }
@@ -142,13 +144,18 @@ impl TestMount {
 
     /// The monitor published on the mount.
     pub(crate) fn monitor(&self) -> *mut c_void {
-        let _lock = AttachGuard::new();
+        let _lock = AttachLock::lock();
         mount_monitor_locked(self.0)
     }
 
     /// Publishes `hm` on the mount as attach does, without anything else attach does.
-    pub(crate) fn publish(&self, hm: *mut c_void) {
-        let _lock = AttachGuard::new();
+    ///
+    /// # Safety
+    ///
+    /// `hm` is NULL or a monitor that stays allocated until it is retracted (published NULL)
+    /// and an RCU grace period has passed: report functions on this mount dereference it.
+    pub(crate) unsafe fn publish(&self, hm: *mut c_void) {
+        let _lock = AttachLock::lock();
         mount_publish(self.0, hm);
     }
 }
@@ -156,40 +163,36 @@ impl TestMount {
 #[cfg(CONFIG_KUNIT = "y")]
 impl Drop for TestMount {
     fn drop(&mut self) {
+        // A test that failed half-way may have left a monitor published: retract it, so that
+        // nothing can reach the monitor through freed memory.
+        if !self.monitor().is_null() {
+            pr_warn!("test mount freed with a monitor attached\n");
+            let _lock = AttachLock::lock();
+            mount_publish(self.0, core::ptr::null_mut());
+        }
         // SAFETY: By the type invariant, ours to free, once.
         unsafe { xfs_hm_test_mount_free(self.0.as_ptr()) }
     }
 }
 
-/// The attach lock, held for KUnit's direct use of the mount's pointer.
-#[cfg(CONFIG_KUNIT = "y")]
-struct AttachGuard;
+/// The global lock of attach and detach (a spinlock: nothing in its section may sleep), held
+/// while this guard lives.
+pub(crate) struct AttachLock(PhantomData<*mut ()>);
 
-#[cfg(CONFIG_KUNIT = "y")]
-impl AttachGuard {
-    fn new() -> Self {
-        attach_lock();
-        AttachGuard
+impl AttachLock {
+    /// Takes the lock.
+    pub(crate) fn lock() -> Self {
+        // SAFETY: Takes a static spinlock, which our drop releases.
+        unsafe { shim::xfs_hm_attach_lock() };
+        AttachLock(PhantomData)
     }
 }
 
-#[cfg(CONFIG_KUNIT = "y")]
-impl Drop for AttachGuard {
+impl Drop for AttachLock {
     fn drop(&mut self) {
-        attach_unlock();
+        // SAFETY: We took the lock in `lock`.
+        unsafe { shim::xfs_hm_attach_unlock() }
     }
-}
-
-/// Takes the global attach lock/// Takes the global attach lock (a spinlock: nothing in its section may sleep).
-pub(crate) fn attach_lock() {
-    // SAFETY: Takes a static spinlock; `AttachLock` in monitor.rs pairs it with the unlock.
-    unsafe { shim::xfs_hm_attach_lock() }
-}
-
-/// Releases the global attach lock.
-pub(crate) fn attach_unlock() {
-    // SAFETY: Only called by the guard that took the lock.
-    unsafe { shim::xfs_hm_attach_unlock() }
 }
 
 /// The monitor published on a mount, found in an RCU read-side section that lasts as long as
@@ -538,8 +541,11 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
 #[no_mangle]
 pub(crate) unsafe extern "C" fn xfs_healthmon_unmount(mp: *mut XfsMount) {
     // SAFETY: `mp` is a live mount (see above).
-    if let Some(hm) = unsafe { monitored(mp) }.and_then(Monitor::attached) {
-        Monitor::unmount(&hm);
+    let Some(mp) = (unsafe { monitored(mp) }) else {
+        return;
+    };
+    if let Some(hm) = Monitor::attached(mp) {
+        Monitor::unmount(&hm, mp);
     }
 }
 

@@ -26,6 +26,7 @@ use crate::event::{
     Metadata, //
 };
 use crate::ffi;
+use crate::ffi::AttachLock;
 use crate::queue::{
     Clock,
     Outcome,
@@ -269,22 +270,6 @@ impl Reporter<'_> {
     }
 }
 
-/// The global lock of attach and detach; a guard releases it.
-struct AttachLock;
-
-impl AttachLock {
-    fn lock() -> Self {
-        ffi::attach_lock();
-        AttachLock
-    }
-}
-
-impl Drop for AttachLock {
-    fn drop(&mut self) {
-        ffi::attach_unlock();
-    }
-}
-
 impl Monitor {
     /// Makes a detached monitor, with RUNNING queued, owned by the returned reference.
     pub(crate) fn create(dev: u32, verbose: bool) -> Result<MonitorRef> {
@@ -390,6 +375,12 @@ impl Monitor {
     /// Detaches the monitor from its mount, if it still is attached, and wakes the readers so
     /// they see the end of the stream.
     pub(crate) fn detach(this: &MonitorRef) {
+        Self::detach_from(this, None);
+    }
+
+    /// [`Monitor::detach`], from mount `known` if the caller has it (the unmount does), else
+    /// from the mount of the monitored superblock.
+    fn detach_from(this: &MonitorRef, known: Option<NonNull<ffi::XfsMount>>) {
         {
             let _lock = AttachLock::lock();
             let Some(sb) = NonNull::new(this.cookie.load(Relaxed) as *mut ffi::SuperBlock) else {
@@ -398,11 +389,12 @@ impl Monitor {
             // The mount cannot go away while we hold the attach lock and it still points to us:
             // its unmount detaches us under this same lock first.  An attached superblock always
             // has its mount, so the pointer is retracted whenever the cookie is set.
-            let Some(mp) = ffi::sb_mount(sb) else {
+            let Some(mp) = known.or_else(|| ffi::sb_mount(sb)) else {
                 // Cannot happen.  But if it did, the mount would still point to us, and putting
                 // its reference could free the monitor under that pointer: keep the reference
                 // (a leaked monitor, not a use-after-free) and stay attached, so that the
-                // mount's unmount, which finds us through that pointer, detaches us for real.
+                // mount's unmount, which finds us through that pointer and passes the mount in,
+                // detaches us for real.  (Only the file's release gets here.)
                 kernel::do_once_lite! {
                     pr_warn!("monitor of a superblock without its mount kept attached\n")
                 };
@@ -510,11 +502,11 @@ impl Monitor {
         })
     }
 
-    /// The filesystem is unmounting: UNMOUNT goes to the head of the queue and the monitor
-    /// detaches, which wakes the readers.
-    pub(crate) fn unmount(this: &MonitorRef) {
+    /// Mount `mp` is unmounting: UNMOUNT goes to the head of the queue and the monitor
+    /// detaches from `mp`, which wakes the readers.
+    pub(crate) fn unmount(this: &MonitorRef, mp: NonNull<ffi::XfsMount>) {
         this.events.lock().queue.insert_unmount(Realtime);
-        Monitor::detach(this);
+        Monitor::detach_from(this, Some(mp));
     }
 
     /// Sets or clears verbose reporting.
@@ -628,6 +620,12 @@ impl Monitor {
                 Ok(0) if !to.is_empty() && !self.at_end(&out) => {
                     if nonblock {
                         return Err(EAGAIN);
+                    }
+                    // Wait again.  A signal ends the loop here too, so that not even a
+                    // broken queue (records counted that cannot be popped) could keep it
+                    // spinning unkillably.
+                    if kernel::current!().signal_pending() {
+                        return Err(ERESTARTSYS);
                     }
                 }
                 result => return result,

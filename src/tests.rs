@@ -898,6 +898,10 @@ mod lifetime {
     use kernel::prelude::*;
     use kernel::sync::atomic::Relaxed;
 
+    /// `XFS_HEALTHMON_SICK` of `enum xfs_healthmon_type`, as XFS passes it to the report
+    /// functions.
+    const SICK: u32 = 4;
+
     /// A report that finds the monitor on its mount after the last reference went (the window
     /// between reading the mount's pointer and the end of the grace period) must leave the
     /// count alone and the queue untouched.  The lookup once took a reference with
@@ -912,19 +916,21 @@ mod lifetime {
         Monitor::detach(&hm);
         assert!(mp.monitor().is_null());
         // The pointer as a racing report read it, and the count as the last put leaves it.
-        mp.publish(core::ptr::from_ref::<Monitor>(&hm).cast_mut().cast());
+        // SAFETY: `hm` keeps the monitor allocated until it is retracted below.
+        unsafe { mp.publish(core::ptr::from_ref::<Monitor>(&hm).cast_mut().cast()) };
         assert!(hm.test_refs().dec_and_test());
         let (before, _) = hm.stats();
         // SAFETY: `mp` is a live (test) mount for the duration of these calls.
         unsafe {
             ffi::xfs_healthmon_report_shutdown(mp.ptr().as_ptr(), 1 << 2);
             ffi::xfs_healthmon_report_media(mp.ptr().as_ptr(), 1, 64, 8);
-            ffi::xfs_healthmon_report_fs(mp.ptr().as_ptr(), 3, 0, 1);
+            ffi::xfs_healthmon_report_fs(mp.ptr().as_ptr(), SICK, 0, 1);
         }
         let (after, _) = hm.stats();
         let refs = hm.test_refs().as_atomic().load(Relaxed);
         // Retract the pointer and give the count back to `hm`, whose drop frees the monitor.
-        mp.publish(core::ptr::null_mut());
+        // SAFETY: NULL.
+        unsafe { mp.publish(core::ptr::null_mut()) };
         hm.test_refs().set(1);
         assert_eq!(refs, 0);
         assert_eq!(after.reported, before.reported);
@@ -943,11 +949,12 @@ mod lifetime {
         unsafe {
             ffi::xfs_healthmon_report_shutdown(mp.ptr().as_ptr(), 1 << 2);
             ffi::xfs_healthmon_report_media(mp.ptr().as_ptr(), 1, 64, 8);
+            ffi::xfs_healthmon_report_fs(mp.ptr().as_ptr(), SICK, 0, 1);
         }
         let (after, _) = hm.stats();
-        assert_eq!(after.reported, before.reported + 2);
-        assert_eq!(after.queued, before.queued + 2);
         Monitor::detach(&hm);
+        assert_eq!(after.reported, before.reported + 3);
+        assert_eq!(after.queued, before.queued + 3);
         assert_eq!(hm.test_refs().as_atomic().load(Relaxed), 1);
         Ok(())
     }
@@ -969,7 +976,8 @@ mod lifetime {
         if refs == 2 {
             Monitor::detach(&hm);
         } else {
-            mp.publish(core::ptr::null_mut());
+            // SAFETY: NULL.
+            unsafe { mp.publish(core::ptr::null_mut()) };
         }
         assert_eq!(refs, 2);
         assert_eq!(still, core::ptr::from_ref::<Monitor>(&hm).cast_mut().cast());

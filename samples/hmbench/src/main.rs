@@ -14,7 +14,8 @@
 //!                           a monitor; MODE merge or distinct; READER stopped (nobody reads:
 //!                           the queue fills, then every report takes the full-queue path) or
 //!                           drain (a thread reads 64 KiB at a time); ns per report, over all
-//!                           THREADS kernel threads
+//!                           THREADS kernel threads; with drain, also the records per 1000
+//!                           reports that reached the reader (.../delivered)
 //!   read:CHUNK:RECORDS:REPS read throughput: ns per record when RECORDS queued records are read
 //!                           with CHUNK-byte reads, on REPS fresh monitors
 //!   flood:N                 N distinct reports while a thread reads 64 KiB at a time: records
@@ -323,20 +324,27 @@ fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {
         "report" => {
             let (op, mode, reader, threads) = (arg(1)?, arg(2)?, arg(3)?, n(4)?);
             let hm = fs.monitor()?;
-            let ns = match reader {
-                "stopped" => bench_ns(fs, op, mode, threads, n(5)?)?,
+            let name = format!("report/{op}/{mode}/{reader}/t{threads}");
+            match reader {
+                "stopped" => Ok(vec![(name, bench_ns(fs, op, mode, threads, n(5)?)?)]),
                 "drain" => {
                     let r = Reader::start(&hm);
                     let ns = bench_ns(fs, op, mode, threads, n(5)?);
-                    r.finish()?;
-                    ns?
+                    let records = r.finish()?;
+                    // How many records per 1000 reports reached the reader (the others
+                    // merged): a faster reader takes records sooner and leaves fewer reports
+                    // to merge, so it reads more of them, and each costs the reader's work.
+                    let reports = RUNS as u64 * threads * n(5)?;
+                    Ok(vec![
+                        (name.clone(), ns?),
+                        (
+                            format!("{name}/delivered"),
+                            records as f64 * 1000.0 / reports as f64,
+                        ),
+                    ])
                 }
-                _ => return Err(format!("{spec}: reader is stopped or drain")),
-            };
-            Ok(vec![(
-                format!("report/{op}/{mode}/{reader}/t{threads}"),
-                ns,
-            )])
+                _ => Err(format!("{spec}: reader is stopped or drain")),
+            }
         }
         "read" => {
             let (chunk, records, reps) = (n(1)? as usize, n(2)?, n(3)?);

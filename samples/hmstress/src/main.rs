@@ -38,6 +38,7 @@ use std::fs::OpenOptions;
 use std::io::Read;
 use std::io::Write;
 use std::os::fd::AsRawFd;
+use std::os::unix::fs::FileExt;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::AtomicI32;
 use std::sync::atomic::AtomicU64;
@@ -882,17 +883,31 @@ fn enomem(fs: &Fs) -> Res<()> {
         write_file(&format!("{dir}/verbose"), "0")?;
     }
     write_file(&format!("{fp}/min-order"), "0")?;
-    let nth = format!("/proc/self/task/{}/fail-nth", gettid());
+    // One open file for fail-nth, used with pread and pwrite, which allocate nothing: opening
+    // it after arming would itself take the injected failure.
+    let nth_path = format!("/proc/self/task/{}/fail-nth", gettid());
+    let nth = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&nth_path)
+        .map_err(|e| format!("{nth_path}: {e}"))?;
+    let arm = |n: u64| {
+        nth.write_at(n.to_string().as_bytes(), 0)
+            .map_err(|e| format!("{nth_path}: {e}"))
+    };
     let fds = fd_count();
     let mut points = 0;
+    let (mut failed, mut survived) = (0, 0);
     let mut other = Vec::new();
     for n in 1..1000 {
-        write_file(&nth, &n.to_string())?;
+        arm(n)?;
         let r = fs.try_monitor(false);
-        let left: u64 = std::fs::read_to_string(&nth)
-            .map_err(|e| e.to_string())
-            .and_then(|s| num(s.trim()))?;
-        write_file(&nth, "0")?;
+        let mut buf = [0u8; 32];
+        let len = nth
+            .read_at(&mut buf, 0)
+            .map_err(|e| format!("{nth_path}: {e}"))?;
+        let left = num(String::from_utf8_lossy(&buf[..len]).trim())?;
+        arm(0)?;
         if left != 0 {
             // Every allocation of the ioctl passed: all failure points were tried.
             drop(r);
@@ -900,9 +915,12 @@ fn enomem(fs: &Fs) -> Res<()> {
         }
         points += 1;
         match r {
-            Err(libc::ENOMEM) => {}
-            // An allocation whose failure the ioctl survives (none is expected).
-            Ok(_) => other.push(format!("{n}: succeeded")),
+            Err(libc::ENOMEM) => failed += 1,
+            // An allocation whose failure the ioctl survives (a debugging allocation, say).
+            Ok(m) => {
+                survived += 1;
+                drop(m);
+            }
             Err(e) => other.push(format!("{n}: {}", errno_name(e))),
         }
         // No monitor may be left attached: the next creation works at once.
@@ -911,11 +929,17 @@ fn enomem(fs: &Fs) -> Res<()> {
             .map_err(|e| format!("creation after failure {n}: {}", errno_name(e)))?;
         drop(again);
     }
-    eprintln!("enomem: {points} allocation points; other results: {other:?}");
-    if points == 0 {
-        return Err("fail-nth failed no allocation".into());
+    eprintln!(
+        "enomem: {points} allocation points: {failed} creations failed with ENOMEM, \
+         {survived} succeeded; other results: {other:?}"
+    );
+    if failed == 0 {
+        return Err("no injected failure made the creation fail".into());
     }
-    println!("enomem: every failed allocation: ENOMEM ({})", if other.is_empty() { "yes" } else { "no" });
+    println!(
+        "enomem: every failed creation: ENOMEM ({})",
+        if other.is_empty() { "yes" } else { "no" }
+    );
     for o in &other {
         println!("enomem: failure {o}");
     }
