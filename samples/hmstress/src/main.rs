@@ -115,7 +115,10 @@ fn gettid() -> i32 {
 /// Whether thread `tid` of this process sleeps in `read()`.
 fn blocked_in_read(tid: i32) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap_or_default();
-    let state = stat.rsplit(')').next().and_then(|s| s.split_whitespace().next());
+    let state = stat
+        .rsplit(')')
+        .next()
+        .and_then(|s| s.split_whitespace().next());
     let sys = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).unwrap_or_default();
     state == Some("S") && sys.split_whitespace().next() == Some("0")
 }
@@ -290,7 +293,10 @@ fn fdinfo(fd: i32) -> Vec<(String, u64)> {
 }
 
 fn fdinfo_value(fd: i32, key: &str) -> Option<u64> {
-    fdinfo(fd).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    fdinfo(fd)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 /// Whether the monitor of `fd` is still attached (fdinfo's `state`, in both variants): a read
@@ -347,12 +353,8 @@ fn readers(fs: &mut Fs, n: u64) -> Res<()> {
     let tids: Vec<Arc<AtomicI32>> = (0..2).map(|_| Arc::new(AtomicI32::new(0))).collect();
     let mut threads = Vec::new();
     for tid in &tids {
-        let (got, early, unmounts, tid) = (
-            got.clone(),
-            early.clone(),
-            unmounts.clone(),
-            tid.clone(),
-        );
+        let (got, early, unmounts, tid) =
+            (got.clone(), early.clone(), unmounts.clone(), tid.clone());
         threads.push(std::thread::spawn(move || -> Res<()> {
             tid.store(gettid(), SeqCst);
             let mut buf = vec![0u8; 4096];
@@ -499,8 +501,10 @@ fn sigdata(fs: &Fs, n: u64) -> Res<()> {
         })
         .map_err(|e| {
             let t = tid.load(SeqCst);
-            let st = std::fs::read_to_string(format!("/proc/self/task/{t}/stat")).unwrap_or_default();
-            let sc = std::fs::read_to_string(format!("/proc/self/task/{t}/syscall")).unwrap_or_default();
+            let st =
+                std::fs::read_to_string(format!("/proc/self/task/{t}/stat")).unwrap_or_default();
+            let sc =
+                std::fs::read_to_string(format!("/proc/self/task/{t}/syscall")).unwrap_or_default();
             format!(
                 "{e} (record {i}, read {}, EINTR {}, false ends {}, reader: {} / {})",
                 got.load(SeqCst),
@@ -725,7 +729,10 @@ fn churn(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
         reports.load(SeqCst)
     );
     println!("churn: {rounds} monitors read and closed with reports in flight, all balanced");
-    println!("churn: end of stream while attached: {}", EARLY_EOF.load(SeqCst));
+    println!(
+        "churn: end of stream while attached: {}",
+        EARLY_EOF.load(SeqCst)
+    );
     println!("churn: {reopened} monitors opened right after the previous one closed");
     Ok(())
 }
@@ -820,7 +827,7 @@ fn unmount_races(mount: &str, seed: u64, rounds: u64, dev: &str, rtdev: &str) ->
                 fs.close();
                 let shut = std::thread::spawn(move || {
                     let mut flags: u32 = 2; // XFS_FSOP_GOING_FLAGS_NOLOGFLUSH
-                    // SAFETY: The ioctl reads a u32; the fd is ours.
+                                            // SAFETY: The ioctl reads a u32; the fd is ours.
                     unsafe {
                         libc::ioctl(fd, XFS_IOC_GOINGDOWN as libc::c_ulong, &mut flags);
                         libc::close(fd);
@@ -855,13 +862,21 @@ fn unmount_races(mount: &str, seed: u64, rounds: u64, dev: &str, rtdev: &str) ->
         }
         balanced(fd).map_err(|e| format!("round {round}: {e}"))?;
         if fdinfo_value(fd, "queued").is_some_and(|q| q != 0) {
-            return Err(format!("round {round}: records left after the end of stream"));
+            return Err(format!(
+                "round {round}: records left after the end of stream"
+            ));
         }
         drop(hm);
     }
-    eprintln!("unmount: lazy {}, shutdown race {}, plain {}", ways[0], ways[1], ways[2]);
+    eprintln!(
+        "unmount: lazy {}, shutdown race {}, plain {}",
+        ways[0], ways[1], ways[2]
+    );
     println!("unmount: {rounds} unmounts, every reader returned, one UNMOUNT each, balanced");
-    println!("unmount: end of stream while attached: {}", EARLY_EOF.load(SeqCst));
+    println!(
+        "unmount: end of stream while attached: {}",
+        EARLY_EOF.load(SeqCst)
+    );
     Ok(())
 }
 
@@ -943,10 +958,7 @@ fn enomem(fs: &Fs) -> Res<()> {
     for o in &other {
         println!("enomem: failure {o}");
     }
-    println!(
-        "enomem: fds leaked: {}",
-        fd_count().saturating_sub(fds)
-    );
+    println!("enomem: fds leaked: {}", fd_count().saturating_sub(fds));
     println!("enomem: the next creation always worked");
     Ok(())
 }
@@ -963,7 +975,9 @@ fn lossy(fs: &Fs, n: u64) -> Res<()> {
         .open(DRIVER_CTL)
         .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
     let f0 = fs.files[0].as_raw_fd();
-    let cmds: Vec<String> = (0..n).map(|i| format!("media {f0} 1 {} 1", i * 16)).collect();
+    let cmds: Vec<String> = (0..n)
+        .map(|i| format!("media {f0} 1 {} 1", i * 16))
+        .collect();
     for (k, v) in [
         ("ignore-gfp-wait", "N"),
         ("verbose", "0"),
@@ -1047,7 +1061,13 @@ impl Drop for Pages {
 
 /// A random ioctl argument pointer: valid (a random struct), NULL, unmapped, read-only, or
 /// straddling the end of the mapping.  Returns the pointer and its name.
-fn fuzz_ptr(rng: &mut Rng, rw: &Pages, ro: &Pages, size: usize, body: &[u8]) -> (u64, &'static str) {
+fn fuzz_ptr(
+    rng: &mut Rng,
+    rw: &Pages,
+    ro: &Pages,
+    size: usize,
+    body: &[u8],
+) -> (u64, &'static str) {
     // SAFETY: Writes within the first (writable) page of `rw`.
     unsafe {
         let p = rw.base.add(4096 - 256);
@@ -1058,7 +1078,10 @@ fn fuzz_ptr(rng: &mut Rng, rw: &Pages, ro: &Pages, size: usize, body: &[u8]) -> 
         1 => (rw.base as u64 + 4096, "unmapped"),
         // The read-only page holds zeroes: a valid, all-zero argument.
         2 => (ro.base as u64, "read-only"),
-        3 => (rw.base as u64 + 4096 - (size as u64 / 2).max(1), "straddling"),
+        3 => (
+            rw.base as u64 + 4096 - (size as u64 / 2).max(1),
+            "straddling",
+        ),
         4 => (0xffff_8000_0000_0000, "kernel"),
         _ => (rw.base as u64 + 4096 - 256, "valid"),
     }
@@ -1111,9 +1134,8 @@ fn fuzz(fs: &Fs, seed: u64, calls: u64) -> Res<()> {
                     fs.root_fd()
                 };
                 // SAFETY: The kernel checks the pointer; a bad one gives EFAULT.
-                let r = unsafe {
-                    libc::ioctl(fd, v0::XFS_IOC_HEALTH_MONITOR as libc::c_ulong, arg)
-                };
+                let r =
+                    unsafe { libc::ioctl(fd, v0::XFS_IOC_HEALTH_MONITOR as libc::c_ulong, arg) };
                 let res = ioctl_result(r as i64);
                 if r >= 0 {
                     set_nonblock(r, true);
@@ -1163,7 +1185,8 @@ fn fuzz(fs: &Fs, seed: u64, calls: u64) -> Res<()> {
                         _ => fs.root_fd(),
                     };
                     body[0..4].copy_from_slice(&fd.to_ne_bytes());
-                    body[4..8].copy_from_slice(&(if rng.chance(20) { 1u32 } else { 0 }).to_ne_bytes());
+                    body[4..8]
+                        .copy_from_slice(&(if rng.chance(20) { 1u32 } else { 0 }).to_ne_bytes());
                 }
                 let (arg, how) = fuzz_ptr(&mut rng, &rw, &ro, 32, &body);
                 // SAFETY: The kernel checks the pointer; a bad one gives EFAULT.
@@ -1211,7 +1234,10 @@ fn fuzz(fs: &Fs, seed: u64, calls: u64) -> Res<()> {
                 } else {
                     format!("{r} bytes")
                 };
-                format!("{} {size} {how}: {res}", if pread { "pread" } else { "read" })
+                format!(
+                    "{} {size} {how}: {res}",
+                    if pread { "pread" } else { "read" }
+                )
             }
             // Reports, so that there is something to read.
             6 => {
