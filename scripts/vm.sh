@@ -43,6 +43,11 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+# Runs of this script may start together (tests/run boots both variants at once): one at a time
+# sets up and builds what they need, and the next finds it done.
+mkdir -p "$CACHE"
+exec 8>"$CACHE/.vm-prepare.lock"
+flock 8
 "$TOP/scripts/setup.sh" 2>/dev/null
 load_versions
 KBUILD=$("$TOP/scripts/build-kernel.sh")
@@ -79,6 +84,7 @@ for f in "$TOP"/samples/*/Cargo.toml; do
 done
 cp "$TOP/scripts/guest-init.sh" "$RUN/guest-init.sh"
 cp "$TOP/scripts/guest-load.sh" "$RUN/bin/xfshm-load"
+flock -u 8
 {
 	printf 'XFSHM_VARIANT=%q\n' "$variant"
 	printf 'XFSHM_INTERACTIVE=%q\n' "$([ $# -eq 0 ] && echo 1 || echo 0)"
