@@ -33,15 +33,18 @@ load_versions() {
 	export PATH="$CACHE/bindgen-0.72.1/bin:$PATH"
 }
 
-# Which kernel: "test" (debug checkers on; make check) or "bench" (production-like; make bench).
+# Which kernel: "test" (lockdep, sleep-in-atomic checks, XFS_DEBUG; the shell tests and the
+# differential runner of make check), "debug" (the test kernel with KASAN, UBSAN, kmemleak,
+# fault injection and object debugging; KUnit and the stress tests of make check) or "bench"
+# (production-like; make bench).
 XFSHM_KERNEL=${XFSHM_KERNEL:-test}
 case $XFSHM_KERNEL in
-test | bench) ;;
-*) die "XFSHM_KERNEL must be test or bench, not '$XFSHM_KERNEL'" ;;
+test | debug | bench) ;;
+*) die "XFSHM_KERNEL must be test, debug or bench, not '$XFSHM_KERNEL'" ;;
 esac
 
 # The config fragment of the chosen kernel: kernel.config, and for the bench kernel
-# kernel-bench.config's lines in place of the lines of the same symbols; for the test kernel,
+# kernel-bench.config's lines in place of the lines of the same symbols; for the debug kernel,
 # kernel-debug.config's checkers after them.
 kernel_fragment() {
 	local over=$TOP/scripts/kernel-bench.config keys
@@ -49,19 +52,21 @@ kernel_fragment() {
 		keys=$(grep -E '^CONFIG_' "$over" | sed 's/=.*//' | paste -sd'|')
 		grep -E '^CONFIG_' "$TOP/scripts/kernel.config" | grep -vE "^($keys)="
 		grep -E '^CONFIG_' "$over"
+	elif [ "$XFSHM_KERNEL" = debug ]; then
+		grep -hE '^CONFIG_' "$TOP/scripts/kernel.config" "$TOP/scripts/kernel-debug.config"
 	else
-		grep -E '^CONFIG_' "$TOP/scripts/kernel.config" "$TOP/scripts/kernel-debug.config" -h
+		grep -E '^CONFIG_' "$TOP/scripts/kernel.config"
 	fi
 }
 
 # The kernel build directory is keyed by the source version and the config fragment's hash.
 kbuild_dir() {
 	local h
-	if [ "$XFSHM_KERNEL" = bench ]; then
-		h=bench-$(kernel_fragment | sha256sum | cut -c1-12)
-	else
-		h=$(kernel_fragment | sha256sum | cut -c1-12)
-	fi
+	case $XFSHM_KERNEL in
+	test) h=$(sha256sum < "$TOP/scripts/kernel.config" | cut -c1-12) ;;
+	debug) h=$(kernel_fragment | sha256sum | cut -c1-12) ;;
+	*) h=$XFSHM_KERNEL-$(kernel_fragment | sha256sum | cut -c1-12) ;;
+	esac
 	echo "$CACHE/kbuild-$LINUX_VERSION-$h"
 }
 
