@@ -125,7 +125,7 @@ extern "C" {
 impl TestMount {
     /// Allocates a test mount.
     pub(crate) fn new() -> Result<Self> {
-        // SAFETY: No preconditions.
+        // SAFETY: The shim takes no arguments and only allocates; NULL is handled below.
         let mp = unsafe { xfs_hm_test_mount_new() };
         // INVARIANT: A new test mount, ours to free.
         NonNull::new(mp).map(TestMount).ok_or(ENOMEM)

@@ -916,7 +916,8 @@ mod lifetime {
         Monitor::detach(&hm);
         assert!(mp.monitor().is_null());
         // The pointer as a racing report read it, and the count as the last put leaves it.
-        // SAFETY: `hm` keeps the monitor allocated until it is retracted below.
+        // SAFETY: Only `hm`'s drop frees the monitor (forcing the count to zero below frees
+        // nothing), and `hm` drops at the end of the test, after the pointer is retracted.
         unsafe { mp.publish(core::ptr::from_ref::<Monitor>(&hm).cast_mut().cast()) };
         assert!(hm.test_refs().dec_and_test());
         let (before, _) = hm.stats();
@@ -929,7 +930,7 @@ mod lifetime {
         let (after, _) = hm.stats();
         let refs = hm.test_refs().as_atomic().load(Relaxed);
         // Retract the pointer and give the count back to `hm`, whose drop frees the monitor.
-        // SAFETY: NULL.
+        // SAFETY: Publishing NULL retracts the pointer; no monitor has to stay allocated.
         unsafe { mp.publish(core::ptr::null_mut()) };
         hm.test_refs().set(1);
         assert_eq!(refs, 0);
@@ -976,7 +977,7 @@ mod lifetime {
         if refs == 2 {
             Monitor::detach(&hm);
         } else {
-            // SAFETY: NULL.
+            // SAFETY: Publishing NULL retracts the pointer; no monitor has to stay allocated.
             unsafe { mp.publish(core::ptr::null_mut()) };
         }
         assert_eq!(refs, 2);
