@@ -163,8 +163,9 @@ impl TestMount {
 #[cfg(CONFIG_KUNIT = "y")]
 impl Drop for TestMount {
     fn drop(&mut self) {
-        // A test that failed half-way may have left a monitor published: retract it, so that
-        // nothing can reach the monitor through freed memory.
+        // A test that returned early with `?` may have left a monitor published: retract it,
+        // so that nothing can reach the monitor through freed memory.  (A failed assertion ends
+        // the test thread without running destructors, leaking the mount instead.)
         if !self.monitor().is_null() {
             pr_warn!("test mount freed with a monitor attached\n");
             let _lock = AttachLock::lock();

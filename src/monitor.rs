@@ -394,7 +394,8 @@ impl Monitor {
                 // its reference could free the monitor under that pointer: keep the reference
                 // (a leaked monitor, not a use-after-free) and stay attached, so that the
                 // mount's unmount, which finds us through that pointer and passes the mount in,
-                // detaches us for real.  (Only the file's release gets here.)
+                // detaches us for real.  (Only a detach without a known mount gets here: the
+                // file's release, or a creation whose fd could not be made.)
                 kernel::do_once_lite! {
                     pr_warn!("monitor of a superblock without its mount kept attached\n")
                 };
