@@ -49,29 +49,58 @@ bool xfs_hm_monitored(struct xfs_mount *mp)
 }
 
 /*
- * The monitor of a mount, returned with rcu_read_lock() held for the caller to end with
- * xfs_hm_rcu_unlock(); or NULL, with no lock held, if the mount has none.  The first look at the
- * pointer takes no lock, so a report to a mount without a monitor costs this one call.
+ * Finds the monitor published on a mount and takes its report lock: the spinlock_t at offset 0
+ * of the Rust monitor (src/monitor.rs asserts that layout at compile time).  Returns the monitor
+ * with that lock held, for the caller to release with xfs_hm_report_unlock() or the Rust lock
+ * guard, or NULL, with nothing held, if the mount has none.
+ *
+ * The monitor is freed an RCU grace period after it is retracted, so it must be found inside an
+ * RCU read-side critical section; but holding a spinlock is one too (whatisRCU.rst, on
+ * rcu_read_lock(): it disables preemption, and PREEMPT_RT's rt_spin_lock() takes
+ * rcu_read_lock()), so the section that found the monitor may end once its lock is held, and
+ * the caller only has to unlock.  Outside PREEMPT_RT that first section is a preempt-disabled
+ * region, another kind of reader by the same rule, which costs no call where PREEMPT_RCU's
+ * rcu_read_lock() and rcu_read_unlock() cost two.  PREEMPT_RT's spinlock_t sleeps, so it may not
+ * be taken with preemption disabled, and there the section is rcu_read_lock()'s.
+ *
+ * Not inlined, so that the callers' path for a mount without a monitor stays a leaf function
+ * that saves no registers.
  */
-void *xfs_hm_monitor_rcu(struct xfs_mount *mp)
-	__cond_acquires_shared(nonnull, RCU)
+static noinline void *xfs_hm_lock_published(struct xfs_mount *mp)
 {
 	struct xfs_healthmon *hm;
 
-	if (!xfs_hm_monitored(mp))
-		return NULL;
-	rcu_read_lock();
-	hm = rcu_dereference(mp->m_healthmon);
-	if (!hm)
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		rcu_read_lock();
+		hm = rcu_dereference(mp->m_healthmon);
+		if (hm)
+			spin_lock((spinlock_t *)hm);
 		rcu_read_unlock();
+	} else {
+		preempt_disable();
+		hm = rcu_dereference_sched(mp->m_healthmon);
+		if (hm)
+			spin_lock((spinlock_t *)hm);
+		preempt_enable();
+	}
 	return hm;
 }
 
-/* xfs_hm_monitor_rcu() for an inode's mount, with the inode's number and generation. */
-void *xfs_hm_inode_monitor_rcu(struct xfs_inode *ip, u64 *ino, u32 *gen)
-	__cond_acquires_shared(nonnull, RCU)
+/*
+ * The monitor of a mount with its report lock held, or NULL.  The first look at the pointer
+ * takes no lock: most mounts have no monitor, and then a report costs this one call.
+ */
+void *xfs_hm_report_lock(struct xfs_mount *mp)
 {
-	void *hm = xfs_hm_monitor_rcu(ip->i_mount);
+	if (!xfs_hm_monitored(mp))
+		return NULL;
+	return xfs_hm_lock_published(mp);
+}
+
+/* xfs_hm_report_lock() for an inode's mount, with the inode's number and generation. */
+void *xfs_hm_inode_report_lock(struct xfs_inode *ip, u64 *ino, u32 *gen)
+{
+	void *hm = xfs_hm_report_lock(ip->i_mount);
 
 	if (hm) {
 		*ino = I_INO(ip);
@@ -81,13 +110,12 @@ void *xfs_hm_inode_monitor_rcu(struct xfs_inode *ip, u64 *ino, u32 *gen)
 }
 
 /*
- * xfs_hm_monitor_rcu() for a group's mount, with the group's number and its kind: 0 for an AG,
+ * xfs_hm_report_lock() for a group's mount, with the group's number and its kind: 0 for an AG,
  * 1 for a realtime group, -1 for anything else.
  */
-void *xfs_hm_group_monitor_rcu(struct xfs_group *xg, u32 *gno, int *kind)
-	__cond_acquires_shared(nonnull, RCU)
+void *xfs_hm_group_report_lock(struct xfs_group *xg, u32 *gno, int *kind)
 {
-	void *hm = xfs_hm_monitor_rcu(xg->xg_mount);
+	void *hm = xfs_hm_report_lock(xg->xg_mount);
 
 	if (hm) {
 		*gno = xg->xg_gno;
@@ -96,11 +124,10 @@ void *xfs_hm_group_monitor_rcu(struct xfs_group *xg, u32 *gno, int *kind)
 	return hm;
 }
 
-/* Ends the RCU read-side section of a non-NULL xfs_hm_*monitor_rcu(). */
-void xfs_hm_rcu_unlock(void)
-	__releases_shared(RCU)
+/* Releases the report lock of a non-NULL xfs_hm_*report_lock(). */
+void xfs_hm_report_unlock(void *hm)
 {
-	rcu_read_unlock();
+	spin_unlock((spinlock_t *)hm);
 }
 
 /* The monitor of a mount; the caller holds the attach lock, under which it is published. */
@@ -135,15 +162,6 @@ u32 xfs_hm_mount_dev(struct xfs_mount *mp)
 void xfs_hm_free_rcu(void *p)
 {
 	kvfree_rcu_mightsleep(p);
-}
-
-/* Coarse realtime clock in nanoseconds, as the C monitor stamps its events. */
-u64 xfs_hm_now_ns(void)
-{
-	struct timespec64 now;
-
-	ktime_get_coarse_real_ts64(&now);
-	return (now.tv_sec * NSEC_PER_SEC) + now.tv_nsec;
 }
 
 /* An fserror event's range and (negative) errno; returns its type. */

@@ -68,25 +68,24 @@ mod shim {
         pub(super) fn xfs_hm_attach_lock();
         pub(super) fn xfs_hm_attach_unlock();
         pub(super) fn xfs_hm_monitored(mp: *mut XfsMount) -> bool;
-        pub(super) fn xfs_hm_monitor_rcu(mp: *mut XfsMount) -> *mut c_void;
-        pub(super) fn xfs_hm_inode_monitor_rcu(
+        pub(super) fn xfs_hm_report_lock(mp: *mut XfsMount) -> *mut c_void;
+        pub(super) fn xfs_hm_inode_report_lock(
             ip: *mut XfsInode,
             ino: *mut u64,
             gen: *mut u32,
         ) -> *mut c_void;
-        pub(super) fn xfs_hm_group_monitor_rcu(
+        pub(super) fn xfs_hm_group_report_lock(
             xg: *mut XfsGroup,
             gno: *mut u32,
             kind: *mut c_int,
         ) -> *mut c_void;
-        pub(super) fn xfs_hm_rcu_unlock();
+        pub(super) fn xfs_hm_report_unlock(hm: *mut c_void);
         pub(super) fn xfs_hm_mount_monitor_locked(mp: *mut XfsMount) -> *mut c_void;
         pub(super) fn xfs_hm_mount_publish(mp: *mut XfsMount, hm: *mut c_void);
         pub(super) fn xfs_hm_mount_sb(mp: *mut XfsMount) -> *mut SuperBlock;
         pub(super) fn xfs_hm_sb_mount(sb: *mut SuperBlock) -> *mut XfsMount;
         pub(super) fn xfs_hm_mount_dev(mp: *mut XfsMount) -> u32;
         pub(super) fn xfs_hm_free_rcu(p: *mut c_void);
-        pub(super) fn xfs_hm_now_ns() -> u64;
         pub(super) fn xfs_hm_fserror_fields(
             p: *const FserrorEvent,
             pos: *mut i64,
@@ -196,24 +195,27 @@ impl Drop for AttachLock {
     }
 }
 
-/// The monitor published on a mount, found in an RCU read-side section that lasts as long as
-/// this guard.
+/// The monitor published on a mount, found with its report lock held: the spinlock at the
+/// start of the monitor (see [`Monitor`]'s layout), which this guard releases when dropped unless
+/// [`LockedMonitor::into_locked`] hands it on.
 ///
-/// Finding it takes one call of a shim, which returns with `rcu_read_lock()` held when the mount
-/// has a monitor and without any lock when it has none (it looks at the pointer first without
-/// the lock: most mounts have no monitor, and then a report costs that one call).
+/// Finding it takes one call of a shim, which looks at the mount's pointer first without any
+/// lock (most mounts have no monitor, and then a report costs that one call), and otherwise
+/// reads it in an RCU read-side critical section and takes the spinlock before the section ends.
+/// Holding a spinlock is an RCU read-side critical section too, so the monitor stays allocated
+/// for as long as its lock is held, even if its last reference is gone.
 ///
 /// # Invariants
 ///
-/// `self.0` was read with `rcu_dereference()` from a mount's `m_healthmon` in the RCU read-side
-/// section that this object holds and ends when dropped.
-pub(crate) struct MonitorRcu(NonNull<c_void>, PhantomData<*mut ()>);
+/// `self.0` was read from a mount's `m_healthmon` in an RCU read-side critical section, and this
+/// object holds the spinlock at that address, taken within that section.
+pub(crate) struct LockedMonitor(NonNull<c_void>, PhantomData<*mut ()>);
 
-impl MonitorRcu {
-    /// Takes ownership of the RCU read-side section of a shim's non-NULL result.
+impl LockedMonitor {
+    /// Takes over the lock held by a shim's non-NULL result.
     fn new(hm: *mut c_void) -> Option<Self> {
-        // INVARIANT: The shims return non-NULL only with the read lock held, for us to release.
-        NonNull::new(hm).map(|hm| MonitorRcu(hm, PhantomData))
+        // INVARIANT: The shims return non-NULL only with the monitor's lock held, for us.
+        NonNull::new(hm).map(|hm| LockedMonitor(hm, PhantomData))
     }
 
     /// The monitor of mount `mp`.
@@ -226,7 +228,7 @@ impl MonitorRcu {
             return None;
         }
         // SAFETY: `mp` is a live mount (see above).
-        Self::new(unsafe { shim::xfs_hm_monitor_rcu(mp) })
+        Self::new(unsafe { shim::xfs_hm_report_lock(mp) })
     }
 
     /// The monitor of the mount of inode `ip`, with the inode's number and generation.
@@ -240,7 +242,7 @@ impl MonitorRcu {
         }
         let (mut ino, mut gen) = (0, 0);
         // SAFETY: `ip` is a live inode (see above) and the others valid places to write.
-        let hm = unsafe { shim::xfs_hm_inode_monitor_rcu(ip, &mut ino, &mut gen) };
+        let hm = unsafe { shim::xfs_hm_inode_report_lock(ip, &mut ino, &mut gen) };
         Some((Self::new(hm)?, ino, gen))
     }
 
@@ -256,20 +258,23 @@ impl MonitorRcu {
         }
         let (mut gno, mut kind) = (0, 0);
         // SAFETY: `xg` is a live group (see above) and the others valid places to write.
-        let hm = unsafe { shim::xfs_hm_group_monitor_rcu(xg, &mut gno, &mut kind) };
+        let hm = unsafe { shim::xfs_hm_group_report_lock(xg, &mut gno, &mut kind) };
         Some((Self::new(hm)?, gno, kind))
     }
 
-    /// The monitor's address.
-    pub(crate) fn as_ptr(&self) -> NonNull<c_void> {
-        self.0
+    /// Hands the held lock on to the caller, who must release it (through a lock guard of the
+    /// spinlock at the returned address) and may use the monitor only until then.
+    pub(crate) fn into_locked(self) -> NonNull<c_void> {
+        let hm = self.0;
+        core::mem::forget(self);
+        hm
     }
 }
 
-impl Drop for MonitorRcu {
+impl Drop for LockedMonitor {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant we hold an RCU read-side section, which ends here.
-        unsafe { shim::xfs_hm_rcu_unlock() }
+        // SAFETY: By the type invariant we hold the spinlock at this address, released here.
+        unsafe { shim::xfs_hm_report_unlock(self.0.as_ptr()) }
     }
 }
 
@@ -309,10 +314,20 @@ pub(crate) unsafe fn free_rcu(p: *mut c_void) {
     unsafe { shim::xfs_hm_free_rcu(p) }
 }
 
-/// The coarse realtime clock in nanoseconds, as the C monitor stamps events.
+/// The coarse realtime clock in nanoseconds, as the C monitor stamps events.  (Called directly,
+/// not through a shim: it is on the path of every queued record.)
+#[inline]
 pub(crate) fn now_ns() -> u64 {
-    // SAFETY: Reads the clock; no arguments.
-    unsafe { shim::xfs_hm_now_ns() }
+    let mut now = bindings::timespec64 {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid place for the clock to write.
+    unsafe { bindings::ktime_get_coarse_real_ts64(&mut now) };
+    // The same arithmetic as C's `tv_sec * NSEC_PER_SEC + tv_nsec` on 64 bits.
+    (now.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(now.tv_nsec as u64)
 }
 
 /// The in-core to ioctl mask translation of `xfs_health.c`.
@@ -342,7 +357,7 @@ impl MaskMap for XfsMasks {
 
 /// Reports a metadata health change to the monitor that `found` found.
 fn report_metadata(
-    found: MonitorRcu,
+    found: LockedMonitor,
     ty: u32,
     old_mask: u32,
     new_mask: u32,
@@ -352,12 +367,12 @@ fn report_metadata(
     let Some(health) = crate::event::EventType::from_raw(ty).and_then(Health::from_type) else {
         return;
     };
-    Monitor::from_rcu(&found).push_metadata(health, old_mask, new_mask, secondary, what);
+    Monitor::report_metadata(found, health, old_mask, new_mask, secondary, what);
 }
 
 /// Reports an event other than a metadata health change to the monitor that `found` found.
-fn report(found: MonitorRcu, event: Event) {
-    Monitor::from_rcu(&found).push(event);
+fn report(found: LockedMonitor, event: Event) {
+    Monitor::report(found, event);
 }
 
 /// The mount `mp` if it has a monitor.
@@ -384,7 +399,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_fs(
     new_mask: u32,
 ) {
     // SAFETY: `mp` is a live mount (see above).
-    let Some(found) = (unsafe { MonitorRcu::of_mount(mp) }) else {
+    let Some(found) = (unsafe { LockedMonitor::of_mount(mp) }) else {
         return;
     };
     report_metadata(
@@ -410,7 +425,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_group(
     new_mask: u32,
 ) {
     // SAFETY: `xg` is a live group (see above).
-    let Some((found, group, kind)) = (unsafe { MonitorRcu::of_group(xg) }) else {
+    let Some((found, group, kind)) = (unsafe { LockedMonitor::of_group(xg) }) else {
         return;
     };
     match kind {
@@ -447,7 +462,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_inode(
     new_mask: u32,
 ) {
     // SAFETY: `ip` is a live inode (see above).
-    let Some((found, ino, gen)) = (unsafe { MonitorRcu::of_inode(ip) }) else {
+    let Some((found, ino, gen)) = (unsafe { LockedMonitor::of_inode(ip) }) else {
         return;
     };
     report_metadata(
@@ -468,7 +483,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_inode(
 #[no_mangle]
 pub(crate) unsafe extern "C" fn xfs_healthmon_report_shutdown(mp: *mut XfsMount, flags: u32) {
     // SAFETY: `mp` is a live mount (see above).
-    if let Some(found) = unsafe { MonitorRcu::of_mount(mp) } {
+    if let Some(found) = unsafe { LockedMonitor::of_mount(mp) } {
         report(found, Event::Shutdown { flags });
     }
 }
@@ -486,7 +501,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_media(
     bbcount: u64,
 ) {
     // SAFETY: `mp` is a live mount (see above).
-    let Some(found) = (unsafe { MonitorRcu::of_mount(mp) }) else {
+    let Some(found) = (unsafe { LockedMonitor::of_mount(mp) }) else {
         return;
     };
     if let Some(dev) = MediaDev::from_raw(fdev) {
@@ -513,7 +528,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
         return;
     }
     // SAFETY: `ip` is a live inode (see above).
-    let Some((found, ino, gen)) = (unsafe { MonitorRcu::of_inode(ip) }) else {
+    let Some((found, ino, gen)) = (unsafe { LockedMonitor::of_inode(ip) }) else {
         return;
     };
     let (mut pos, mut len, mut error) = (0, 0, 0);

@@ -9,15 +9,16 @@
 //! dereferenced, which is zero once it has detached.  Attaching and detaching hold one global
 //! lock so that unmount and release cannot race on the mount's pointer.
 //!
-//! Reporting takes no reference.  A report function finds the monitor under `rcu_read_lock()`
-//! and queues its event under the queue's spinlock, all without sleeping (the queue never
-//! allocates), and the monitor's memory is freed only an RCU grace period after the last
-//! reference goes.  A report reaches the monitor through a [`Reporter`], which offers nothing
-//! else.  The queue is protected by the detach protocol: detaching marks the queue detached
-//! under its lock, and a report checks that mark under the same lock, so once a monitor has
-//! detached no report reaches its queue, and its ring can be freed at once; the lock and the
-//! wait queue last until the memory goes.  That saves the C monitor's two atomic reference count
-//! operations (and its allocation) on every report.
+//! Reporting takes no reference.  A report function finds the monitor on its mount and takes
+//! the queue's spinlock in one call of a shim (the lookup's RCU read-side critical section ends
+//! once the spinlock, itself such a section, is held), queues its event and wakes the readers
+//! under that lock, all without sleeping (the queue never allocates), and the monitor's memory
+//! is freed only an RCU grace period after the last reference goes.  The queue is protected by
+//! the detach protocol: detaching marks the queue detached under its lock, and a report checks
+//! that mark under the same lock, so once a monitor has detached no report reaches its queue,
+//! and its ring can be freed at once; the lock and the wait queue last until the memory goes.
+//! That saves the C monitor's two atomic reference count operations (and its allocation) on
+//! every report.
 
 use crate::event::{
     Event,
@@ -43,6 +44,7 @@ use kernel::sync::atomic::{
     Relaxed, //
 };
 use kernel::sync::lock::spinlock::SpinLockGuard;
+use kernel::sync::lock::Guard;
 use kernel::sync::poll::PollCondVar;
 use kernel::sync::{
     new_mutex,
@@ -172,10 +174,19 @@ pub(crate) struct Events {
 }
 
 /// A health monitor.
+///
+/// `#[repr(C)]` with `events` first: the report shims take the queue's spinlock at the
+/// monitor's address (see [`ffi::LockedMonitor`]).
+#[repr(C)]
 #[pin_data]
 pub(crate) struct Monitor {
+    /// The events, behind a spinlock: reports queue under it without sleeping.  First, because
+    /// `SpinLock` is a `#[repr(C)]` `Lock` whose first field is the `spinlock_t`, so the C
+    /// `spinlock_t` is at the monitor's own address.
+    #[pin]
+    events: SpinLock<Events>,
     /// One reference for the open file and one for the mount while attached.  Never dropped:
-    /// report functions under RCU may read the monitor until its memory is freed.
+    /// report functions may reach the monitor until its memory is freed.
     refs: Refcount,
     /// Address of the monitored superblock, zero once detached.  Written under the attach lock,
     /// read without it where a stale value only delays noticing the detach; reports use
@@ -183,9 +194,6 @@ pub(crate) struct Monitor {
     cookie: Atomic<usize>,
     /// Device number of the filesystem, for fdinfo after unmount.
     dev: u32,
-    /// The events, behind a spinlock: reports queue under RCU, where they must not sleep.
-    #[pin]
-    events: SpinLock<Events>,
     /// Readers and pollers wait here for records or the detach.  Never dropped: see
     /// [`Monitor::put`].
     #[pin]
@@ -196,6 +204,9 @@ pub(crate) struct Monitor {
     /// `out.pending()`, for waiting and polling without `out`'s lock.
     buffered: Atomic<usize>,
 }
+
+// The shims lock the monitor's address as a `spinlock_t`.
+const _: () = assert!(core::mem::offset_of!(Monitor, events) == 0);
 
 /// A counted reference to a [`Monitor`].
 ///
@@ -245,31 +256,6 @@ impl MonitorRef {
     }
 }
 
-/// A monitor found on a mount under RCU, without a reference: it may be past its last
-/// reference, so it offers only reporting, which needs nothing but the queue lock and the wait
-/// queue (see [`Monitor::put`]).
-pub(crate) struct Reporter<'a>(&'a Monitor);
-
-impl Reporter<'_> {
-    /// Reports an event (see [`Monitor::push`]).
-    pub(crate) fn push(&self, event: Event) -> Outcome {
-        self.0.push(event)
-    }
-
-    /// Reports a metadata health change (see [`Monitor::push_metadata`]).
-    pub(crate) fn push_metadata(
-        &self,
-        health: Health,
-        old_mask: u32,
-        new_mask: u32,
-        secondary: u32,
-        what: impl FnOnce(u32) -> Metadata,
-    ) -> Outcome {
-        self.0
-            .push_metadata(health, old_mask, new_mask, secondary, what)
-    }
-}
-
 impl Monitor {
     /// Makes a detached monitor, with RUNNING queued, owned by the returned reference.
     pub(crate) fn create(dev: u32, verbose: bool) -> Result<MonitorRef> {
@@ -281,10 +267,10 @@ impl Monitor {
         };
         let monitor = KBox::pin_init(
             try_pin_init!(Monitor {
+                events <- new_spinlock!(events, "xfs_healthmon::events"),
                 refs: Refcount::new(1),
                 cookie: Atomic::new(0),
                 dev,
-                events <- new_spinlock!(events, "xfs_healthmon::events"),
                 wait <- new_poll_condvar!("xfs_healthmon::wait"),
                 out <- new_mutex!(OutBuf::new(), "xfs_healthmon::out"),
                 buffered: Atomic::new(0),
@@ -311,18 +297,17 @@ impl Monitor {
         }
         // That was the last reference, so the monitor has detached (the mount holds one while
         // attached) and its file is released.  Report functions that found it on the mount just
-        // before it was retracted may still be inside their RCU read-side sections, with a
-        // `Reporter`: they take the queue lock and find the monitor detached, or they queued
-        // before the detach and may still be about to wake `wait`.  So the ring can go now,
-        // freed under the lock (a few kfree()s), while the lock and `wait` stay until the memory
-        // goes, a grace period from now.
+        // before it was retracted may still be about to take the queue lock (they found it in
+        // an RCU read-side critical section): they will find the monitor detached, and leave.
+        // So the ring can go now, freed under the lock (a few kfree()s), while the lock and
+        // `wait` stay until the memory goes, a grace period from now.
         this.events.lock().queue.release();
-        // SAFETY: Only the file's reads touch `out`, and the file is released.  A `Reporter` may
+        // SAFETY: Only the file's reads touch `out`, and the file is released.  A report may
         // still hold a `&Monitor` that covers `out`, but never reaches it, and `out` is behind
         // the mutex's `UnsafeCell`, so dropping it in place writes nothing that reference claims.
         unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*ptr.as_ptr()).out)) };
-        // SAFETY: Nothing but RCU readers (reports) can reach the monitor now, and the memory is
-        // freed after they are gone.  What is freed without being dropped: the refcount, the
+        // SAFETY: Nothing but reports that found it in an RCU read-side critical section can
+        // reach the monitor now, and the memory is freed after they are gone.  What is freed without being dropped: the refcount, the
         // atomics and the locks, which own nothing, `Events`, whose ring is gone, and `wait`.
         // For `wait` this deliberately waives the drop of pinned data: `PollCondVar`'s
         // destructor wakes pollfree waiters and waits a whole grace period (synchronize_rcu),
@@ -337,13 +322,39 @@ impl Monitor {
         unsafe { ffi::free_rcu(ptr.as_ptr().cast()) };
     }
 
-    /// The monitor that `found` found on a mount, for reporting within its RCU read-side
-    /// section.
-    pub(crate) fn from_rcu(found: &ffi::MonitorRcu) -> Reporter<'_> {
-        // SAFETY: A monitor published on a mount stays allocated until an RCU grace period after
-        // it is retracted, and `found` holds the RCU read-side section in which its pointer was
-        // read.  A `Reporter` only reaches what stays valid for that long.
-        Reporter(unsafe { found.as_ptr().cast::<Monitor>().as_ref() })
+    /// Runs `push` on the queue of the monitor that `found` found on a mount, with the lock that
+    /// `found` holds, which is released on return.
+    fn report_with(found: ffi::LockedMonitor, push: impl FnOnce(&mut Queue) -> Outcome) -> Outcome {
+        let ptr = found.into_locked().cast::<Monitor>();
+        // SAFETY: The monitor stays allocated while its queue lock is held (that lock is an RCU
+        // read-side critical section, and the memory is freed a grace period after the monitor
+        // was retracted from the mount it was found on).  We hold the lock until `events` is
+        // dropped inside `push_locked`, and use `this` for nothing after that.
+        let this = unsafe { ptr.as_ref() };
+        // SAFETY: `found` held the spinlock at the monitor's address, which is that of
+        // `this.events` (checked at compile time), and handed it to us.
+        let events = unsafe { Guard::new(&this.events, ()) };
+        this.push_locked(events, push)
+    }
+
+    /// Reports an event to the monitor that `found` found.  A detached monitor ignores it.
+    pub(crate) fn report(found: ffi::LockedMonitor, event: Event) -> Outcome {
+        Self::report_with(found, |queue| queue.push(event, Realtime))
+    }
+
+    /// Reports a metadata health change (see [`Queue::push_metadata`]) to the monitor that
+    /// `found` found; the verbosity that filters it is read under the same lock as the queue.
+    pub(crate) fn report_metadata(
+        found: ffi::LockedMonitor,
+        health: Health,
+        old_mask: u32,
+        new_mask: u32,
+        secondary: u32,
+        what: impl FnOnce(u32) -> Metadata,
+    ) -> Outcome {
+        Self::report_with(found, |queue| {
+            queue.push_metadata(health, old_mask, new_mask, secondary, what, Realtime)
+        })
     }
 
     /// A reference to the monitor attached to `mp`, if any, for the unmount.
@@ -454,9 +465,18 @@ impl Monitor {
     }
 
     /// Offers an event to the queue with `push`, unless the monitor has detached, and wakes
-    /// whoever waits for a new or merged record.
-    fn push_with(&self, push: impl FnOnce(&mut Queue) -> Outcome) -> Outcome {
-        let mut events = self.events.lock();
+    /// whoever waits for a new or merged record; `events` is released on return.
+    ///
+    /// The wake-up happens before the unlock, so a report touches the monitor only while it
+    /// holds the lock that keeps the monitor allocated.  Readers and pollers take the wait
+    /// queue's lock without `events` held, so the order `events`, then the wait queue's lock,
+    /// is the only one.
+    #[inline]
+    fn push_locked(
+        &self,
+        mut events: SpinLockGuard<'_, Events>,
+        push: impl FnOnce(&mut Queue) -> Outcome,
+    ) -> Outcome {
         // Once detached, a report must not touch the queue: its ring may be freed (see
         // `detach` and `put`).
         if events.detached {
@@ -472,12 +492,8 @@ impl Monitor {
             Outcome::Lost => events.queue.records() != records,
             Outcome::Deferred | Outcome::Ignored => false,
         };
-        let wake = news && (events.sleepers || events.polled);
-        if wake {
+        if news && (events.sleepers || events.polled) {
             events.sleepers = false;
-        }
-        drop(events);
-        if wake {
             self.wait.notify_all();
         }
         outcome
@@ -485,22 +501,7 @@ impl Monitor {
 
     /// Reports an event.  A detached monitor ignores it.
     pub(crate) fn push(&self, event: Event) -> Outcome {
-        self.push_with(|queue| queue.push(event, Realtime))
-    }
-
-    /// Reports a metadata health change (see [`Queue::push_metadata`]); the verbosity that
-    /// filters it is read under the same lock as the queue.
-    pub(crate) fn push_metadata(
-        &self,
-        health: Health,
-        old_mask: u32,
-        new_mask: u32,
-        secondary: u32,
-        what: impl FnOnce(u32) -> Metadata,
-    ) -> Outcome {
-        self.push_with(|queue| {
-            queue.push_metadata(health, old_mask, new_mask, secondary, what, Realtime)
-        })
+        self.push_locked(self.events.lock(), |queue| queue.push(event, Realtime))
     }
 
     /// Mount `mp` is unmounting: UNMOUNT goes to the head of the queue and the monitor

@@ -104,25 +104,32 @@ impl Slots {
         })
     }
 
+    #[inline]
     fn get(&self, i: usize) -> Option<&Record> {
         self.chunks.get(i / CHUNK)?.get(i % CHUNK)
     }
 
-    fn get_mut(&mut self, i: usize) -> Option<&mut Record> {
-        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+    /// The record at a position found by [`Slots::put`], without dividing by `CHUNK` again.
+    #[inline]
+    fn at_mut(&mut self, at: Pos) -> Option<&mut Record> {
+        self.chunks.get_mut(at.chunk)?.get_mut(at.index)
     }
 
-    /// Stores `rec` in slot `i`: over an old record, or as the next one of a growing ring.
-    fn put(&mut self, i: usize, rec: Record) -> bool {
-        let Some(chunk) = self.chunks.get_mut(i / CHUNK) else {
-            return false;
+    /// Stores `rec` in slot `i`, over an old record or as the next one of a growing ring, and
+    /// says where it went.
+    #[inline]
+    fn put(&mut self, i: usize, rec: Record) -> Option<Pos> {
+        let at = Pos {
+            chunk: i / CHUNK,
+            index: i % CHUNK,
         };
-        if let Some(old) = chunk.get_mut(i % CHUNK) {
+        let chunk = self.chunks.get_mut(at.chunk)?;
+        if let Some(old) = chunk.get_mut(at.index) {
             *old = rec;
-            return true;
+            return Some(at);
         }
         // INVARIANT: `i` is the next slot of a growing ring, so this chunk's turn has come.
-        chunk.len() == i % CHUNK && chunk.push_within_capacity(rec).is_ok()
+        (chunk.len() == at.index && chunk.push_within_capacity(rec).is_ok()).then_some(at)
     }
 
     /// Gives up the memory; the ring is then empty for good.
@@ -132,6 +139,13 @@ impl Slots {
             drop(core::mem::replace(chunk, KVec::new()));
         }
     }
+}
+
+/// Where a slot's record is: chunk and index within it.
+#[derive(Clone, Copy, Default)]
+struct Pos {
+    chunk: usize,
+    index: usize,
 }
 
 const _: () = assert!(CHUNKS == 4);
@@ -178,6 +192,7 @@ pub(crate) enum Outcome {
 ///   number of records stored.  [`Queue::release`] frees it for good.
 /// - `head < CAPACITY` and `len <= CAPACITY`; the records in the ring are
 ///   `slots[(head + i) % CAPACITY]` for `i` in `0..len`, oldest first.
+/// - `newest` is where slot `head + len - 1` is, when `len > 0`.
 /// - `unmount` is the UNMOUNT record, read before the ring's records; it is set at most once.
 /// - `lost_records` is the number of LOST records in the queue.
 /// - `pending_lost` and `pending_shutdown` are non-zero only while the ring holds
@@ -186,6 +201,7 @@ pub(crate) struct Queue {
     slots: Slots,
     head: usize,
     len: usize,
+    newest: Pos,
     lost_records: usize,
     pending_lost: u64,
     pending_shutdown: u32,
@@ -204,6 +220,7 @@ impl Queue {
             slots,
             head: 0,
             len: 0,
+            newest: Pos::default(),
             lost_records: 0,
             pending_lost: 0,
             pending_shutdown: 0,
@@ -260,6 +277,7 @@ impl Queue {
 
     /// The ring slot of the `i`th record (`i <= len`), without a division: `head` and `i` are
     /// both at most `CAPACITY`.
+    #[inline]
     fn slot(&self, i: usize) -> usize {
         let slot = self.head + i;
         if slot >= CAPACITY {
@@ -269,26 +287,30 @@ impl Queue {
         }
     }
 
+    #[inline]
     fn newest_mut(&mut self) -> Option<&mut Record> {
-        let i = self.len.checked_sub(1)?;
-        let slot = self.slot(i);
-        self.slots.get_mut(slot)
+        if self.len == 0 {
+            return None;
+        }
+        self.slots.at_mut(self.newest)
     }
 
     /// Queues `event` at the tail; the caller has checked for room.
+    #[inline]
     fn append(&mut self, event: Event, now: &impl Clock) {
         let rec = Record {
             time_ns: now.now(),
             event,
         };
-        if !self.slots.put(self.slot(self.len), rec) {
+        let Some(at) = self.slots.put(self.slot(self.len), rec) else {
             // Cannot happen: a slot past the end is the next one of a ring still growing, and
             // callers only append below `PRIVILEGED_LIMIT`, which is the ring's capacity.
             return;
-        }
+        };
         // INVARIANT: the record is in slot `head + len` of the ring (pushed there while the
         // ring grows), and callers only append below `PRIVILEGED_LIMIT`, so `len` stays within
-        // the ring.
+        // the ring; `newest` says where that slot is.
+        self.newest = at;
         self.len += 1;
         self.stats.records += 1;
         if matches!(event, Event::Lost { .. }) {
@@ -296,10 +318,12 @@ impl Queue {
         }
     }
 
+    #[inline]
     fn merge_newest(&mut self, event: &Event) -> bool {
         self.newest_mut().is_some_and(|rec| rec.event.merge(event))
     }
 
+    #[inline]
     fn has_pending(&self) -> bool {
         self.pending_lost != 0 || self.pending_shutdown != 0
     }
@@ -343,7 +367,38 @@ impl Queue {
     }
 
     /// Offers an event to the queue.
+    ///
+    /// The common case of a reader that stopped reading is handled here, inlined into the
+    /// report functions: the queue is full and its newest record is the LOST record, into which
+    /// an ordinary event cannot merge, so the event is counted there at once (the general path
+    /// would come to the same after two merge attempts).
+    #[inline]
     pub(crate) fn push(&mut self, event: Event, now: impl Clock) -> Outcome {
+        if self.len >= ORDINARY_LIMIT
+            && !self.unmounted
+            && matches!(
+                event,
+                Event::Metadata { .. } | Event::Media { .. } | Event::FileIo { .. }
+            )
+            && !self.has_pending()
+        {
+            if let Some(Record {
+                event: Event::Lost { count },
+                ..
+            }) = self.newest_mut()
+            {
+                *count = count.saturating_add(1);
+                self.stats.reported += 1;
+                self.stats.lost += 1;
+                return Outcome::Lost;
+            }
+        }
+        self.push_general(event, now)
+    }
+
+    /// [`Queue::push`] for every other case.
+    #[inline(never)]
+    fn push_general(&mut self, event: Event, now: impl Clock) -> Outcome {
         let now = &now;
         if self.unmounted || matches!(event, Event::Running | Event::Unmount | Event::Lost { .. }) {
             // Nothing follows UNMOUNT, and the monitor makes RUNNING, UNMOUNT and LOST itself.
@@ -351,33 +406,21 @@ impl Queue {
         }
         self.stats.reported += 1;
 
-        // The common case of a reader that stopped reading: the queue is full and its newest
-        // record is the LOST record, into which an ordinary event cannot merge.  Count it there
-        // at once; the general path below would come to the same after two merge attempts.
-        if self.len >= ORDINARY_LIMIT && !event.is_privileged() && !self.has_pending() {
-            if let Some(Record {
-                event: Event::Lost { count },
-                ..
-            }) = self.newest_mut()
-            {
-                *count = count.saturating_add(1);
-                self.stats.lost += 1;
-                return Outcome::Lost;
-            }
-        }
-
         // Whatever was lost earlier must be recorded before anything newer is queued or merged,
         // or the reader would see later events without knowing what was lost before them.
-        self.flush_pending(now);
+        // (Looked at here, so that the common case costs no call.)
         if self.has_pending() {
-            if let Event::Shutdown { flags } = event {
-                if self.pending_shutdown != 0 {
-                    self.stats.merged += 1;
+            self.flush_pending(now);
+            if self.has_pending() {
+                if let Event::Shutdown { flags } = event {
+                    if self.pending_shutdown != 0 {
+                        self.stats.merged += 1;
+                    }
+                    self.pending_shutdown |= flags;
+                    return Outcome::Deferred;
                 }
-                self.pending_shutdown |= flags;
-                return Outcome::Deferred;
+                return self.lose(now);
             }
-            return self.lose(now);
         }
 
         if self.merge_newest(&event) {
@@ -475,6 +518,7 @@ impl Queue {
         // INVARIANT: an empty, unmounted queue never touches its slots again.
         self.head = 0;
         self.len = 0;
+        self.newest = Pos::default();
         self.lost_records = 0;
         self.pending_lost = 0;
         self.pending_shutdown = 0;

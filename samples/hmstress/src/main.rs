@@ -833,10 +833,23 @@ fn unmount_races(mount: &str, seed: u64, rounds: u64, dev: &str, rtdev: &str) ->
                         libc::close(fd);
                     }
                 });
+                // The unmount fails (EBUSY) while the shutdown thread holds its fd, however long
+                // the shutdown takes (seconds on a debug kernel under TCG), and must succeed
+                // once the thread has closed it.
                 let start = Instant::now();
+                let mut finished: Option<Instant> = None;
                 while !sh(&format!("umount {mount} 2>/dev/null")) {
-                    if start.elapsed() > Duration::from_secs(10) {
-                        return Err(format!("round {round}: umount kept failing"));
+                    if start.elapsed() > Duration::from_secs(300) {
+                        return Err(format!("round {round}: the shutdown did not finish"));
+                    }
+                    match finished {
+                        None if shut.is_finished() => finished = Some(Instant::now()),
+                        Some(at) if at.elapsed() > Duration::from_secs(10) => {
+                            return Err(format!(
+                                "round {round}: umount kept failing after the shutdown"
+                            ));
+                        }
+                        _ => {}
                     }
                     std::thread::sleep(Duration::from_millis(1));
                 }
