@@ -307,15 +307,17 @@ impl Monitor {
         // the mutex's `UnsafeCell`, so dropping it in place writes nothing that reference claims.
         unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*ptr.as_ptr()).out)) };
         // SAFETY: Nothing but reports that found it in an RCU read-side critical section can
-        // reach the monitor now, and the memory is freed after they are gone.  What is freed without being dropped: the refcount, the
-        // atomics and the locks, which own nothing, `Events`, whose ring is gone, and `wait`.
+        // reach the monitor now, and the memory is freed after they are gone.  What is freed
+        // without being dropped: the refcount, the atomics and the locks, which own nothing,
+        // `Events`, whose ring is gone, and `wait`.
         // For `wait` this deliberately waives the drop of pinned data: `PollCondVar`'s
         // destructor wakes pollfree waiters and waits a whole grace period (synchronize_rcu),
         // which made every close cost milliseconds, and neither is needed.  epoll removes its
         // entries from a file's wait queues before the file's release runs (eventpoll_release()
         // in __fput()); poll(), select(), aio and io_uring hold the file while they wait, and
         // readers hold it while they sleep; so nobody is on `wait` once the file is released,
-        // and a report's late wake-up finds it empty in memory that is still allocated.  (The C
+        // and no report wakes it after the detach (reports wake under the queue lock, and only
+        // while not detached).  (The C
         // monitor frees its wait queue with kfree_rcu(), likewise.)  A monitor whose file was
         // never made (creation failed) was never polled.  This knowingly departs from the
         // reasoning in `PollTable::register_wait`, which counts on the destructor running.
@@ -329,7 +331,10 @@ impl Monitor {
         // SAFETY: The monitor stays allocated while its queue lock is held (that lock is an RCU
         // read-side critical section, and the memory is freed a grace period after the monitor
         // was retracted from the mount it was found on).  We hold the lock until `events` is
-        // dropped inside `push_locked`, and use `this` for nothing after that.
+        // dropped at the end of `push_locked`.  `this` (and the guard's reference to the lock)
+        // stay in scope until then, just past the unlock, as the reference of any lock guard
+        // whose release may let the memory go does; nothing is read or written through them
+        // after the unlock.
         let this = unsafe { ptr.as_ref() };
         // SAFETY: `found` held the spinlock at the monitor's address, which is that of
         // `this.events` (checked at compile time), and handed it to us.
@@ -468,9 +473,11 @@ impl Monitor {
     /// whoever waits for a new or merged record; `events` is released on return.
     ///
     /// The wake-up happens before the unlock, so a report touches the monitor only while it
-    /// holds the lock that keeps the monitor allocated.  Readers and pollers take the wait
-    /// queue's lock without `events` held, so the order `events`, then the wait queue's lock,
-    /// is the only one.
+    /// holds the lock that keeps the monitor allocated (C wakes under its lock too).  This
+    /// nests the wait queue's lock in `events`, as a blocked reader already does (the condvar
+    /// prepares and finishes its wait with `events` held); nothing nests them the other way
+    /// (`poll` registers before it takes `events`, `detach` wakes after dropping it, and the
+    /// wake callbacks run under the wait queue's lock never take `events`).
     #[inline]
     fn push_locked(
         &self,

@@ -463,6 +463,41 @@ mod queue {
         Ok(())
     }
 
+    /// The full-queue path counts a loss in the newest record through a cached position:
+    /// drain and refill the ring so that its records cross chunk boundaries and wrap around,
+    /// and check that every loss lands in the newest record, which is a LOST record.
+    #[test]
+    fn losses_land_in_the_newest_record_across_the_ring() -> Result {
+        let mut q = full_queue()?;
+        let mut ino = 1_000_000u64;
+        let mut lost = 0u64;
+        for round in 0..12usize {
+            let k = 1 + (round * 97) % 300;
+            for _ in 0..k {
+                q.pop(4);
+            }
+            // Refill until the queue is full and an event is lost, then lose two more.
+            loop {
+                ino += 1;
+                if q.push(sick_inode(ino, 0, 1), 5) == Outcome::Lost {
+                    break;
+                }
+            }
+            ino += 1;
+            assert_eq!(q.push(sick_inode(ino, 0, 1), 5), Outcome::Lost);
+            assert_eq!(q.push(media(MediaDev::Data, ino, 1), 5), Outcome::Lost);
+            lost += 3;
+            assert_eq!(
+                q.iter().last().map(|r| r.event),
+                Some(Event::Lost { count: 3 })
+            );
+            let s = q.stats();
+            assert_eq!(s.lost, lost);
+            assert!(balanced(&s));
+        }
+        Ok(())
+    }
+
     #[test]
     fn losses_in_order_after_draining() -> Result {
         let mut q = full_queue()?;
