@@ -519,8 +519,12 @@ fn sigdata(fs: &Fs, n: u64) -> Res<()> {
         signal_thread(tid.load(SeqCst));
         wait_for("the reader to get the record", || got.load(SeqCst) > i)?;
     }
+    // The reader sees `stop` either before its next read, and returns, or blocked in it, and
+    // then one more record ends that read.
     stop.store(true, SeqCst);
-    wait_for("the reader to block", || blocked_in_read(tid.load(SeqCst)))?;
+    wait_for("the reader to block or return", || {
+        reader.is_finished() || blocked_in_read(tid.load(SeqCst))
+    })?;
     fs.driver("media F0 1 1 1")?;
     reader.join().map_err(|_| "reader panicked")??;
     eprintln!(
