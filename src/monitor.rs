@@ -506,7 +506,8 @@ impl Monitor {
         outcome
     }
 
-    /// Reports an event.  A detached monitor ignores it.
+    /// Reports an event without a mount, for KUnit.  A detached monitor ignores it.
+    #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) fn push(&self, event: Event) -> Outcome {
         self.push_locked(self.events.lock(), |queue| queue.push(event, Realtime))
     }
