@@ -491,14 +491,15 @@ impl Monitor {
         }
         let records = events.queue.records();
         let outcome = push(&mut events.queue);
-        // Wake for a new record (a new LOST record, too) or a merged one, as C does; not for an
-        // event only counted in the newest LOST record (C wakes for no lost event).  Blocked
-        // readers registered under this lock; pollers cannot be counted, so once polled, always.
-        let news = match outcome {
-            Outcome::Queued | Outcome::Merged => true,
-            Outcome::Lost => events.queue.records() != records,
-            Outcome::Deferred | Outcome::Ignored => false,
-        };
+        // Wake for a new record (a new LOST record, too), and for nothing else.  An event that
+        // merged (or was counted in the newest LOST record) changed a record still in the
+        // queue, so the queue was readable before it came: a blocked reader sleeps only on an
+        // empty queue, and a poller that looked after that record was queued saw it readable,
+        // and one that looked before was woken when it was queued.  (C wakes for every merge as
+        // well, which costs a report a pass through the wait queue, and a poller's wake-up
+        // callback, for nothing.)  Blocked readers registered under this lock; pollers cannot
+        // be counted, so once polled, always.
+        let news = events.queue.records() != records;
         if news && (events.sleepers || events.polled) {
             events.sleepers = false;
             self.wait.notify_all();
