@@ -169,7 +169,7 @@ pub(crate) struct Events {
     /// A reader may be asleep in `read` (cleared by the wake-up that wakes them all).
     sleepers: bool,
     /// The file has been polled: poll and epoll waiters cannot be counted, so from then on
-    /// every new or merged record wakes the wait queue, as the C monitor always does.
+    /// every new record wakes the wait queue, as the C monitor always does.
     polled: bool,
 }
 
