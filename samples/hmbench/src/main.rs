@@ -66,6 +66,25 @@ fn monotonic_ns() -> u64 {
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
 }
 
+/// Runs the calling thread on `cpu` only, or on every CPU with `None`.
+fn pin(cpu: Option<usize>) -> Res<()> {
+    // SAFETY: A zeroed `cpu_set_t` is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    let cpus = match cpu {
+        Some(cpu) => cpu..cpu + 1,
+        None => 0..libc::CPU_SETSIZE as usize,
+    };
+    for cpu in cpus {
+        // SAFETY: `cpu` is below `CPU_SETSIZE`, within the set.
+        unsafe { libc::CPU_SET(cpu, &mut set) };
+    }
+    // SAFETY: A valid set for the calling thread (pid 0).
+    if unsafe { libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set) } != 0 {
+        return Err(format!("sched_setaffinity: errno {}", errno()));
+    }
+    Ok(())
+}
+
 fn median(v: &mut [u64]) -> u64 {
     v.sort_unstable();
     v.get(v.len() / 2).copied().unwrap_or(0)
@@ -221,10 +240,18 @@ struct Reader {
 
 impl Reader {
     fn start(hm: &Monitor) -> Reader {
+        Self::start_on(hm, None)
+    }
+
+    /// A reader on CPU `cpu`, or wherever the scheduler puts it.
+    fn start_on(hm: &Monitor, cpu: Option<usize>) -> Reader {
         let stop = Arc::new(AtomicBool::new(false));
         let records = Arc::new(AtomicU64::new(0));
         let (hm, s, r) = (hm.clone(), stop.clone(), records.clone());
         let thread = std::thread::spawn(move || {
+            if cpu.is_some() {
+                pin(cpu)?;
+            }
             hm.set_nonblock();
             let mut buf = vec![0u8; 65536];
             loop {
@@ -362,9 +389,14 @@ fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {
             )])
         }
         "flood" => {
+            // The reader on CPU 1 and the reporting thread on CPU 0: left to the scheduler, a
+            // woken reader may be queued behind the reporter on its CPU and run only at its
+            // next tick, and the row would count ticks, not what the monitor delivers.
             let hm = fs.monitor()?;
-            let r = Reader::start(&hm);
+            let r = Reader::start_on(&hm, Some(1));
+            pin(Some(0))?;
             let done = fs.driver(&format!("bench F0 F1 media distinct 1 {}", n(1)?));
+            pin(None)?;
             std::thread::sleep(Duration::from_millis(100));
             let delivered = r.finish()?;
             done?;
