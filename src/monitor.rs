@@ -171,6 +171,9 @@ pub(crate) struct Events {
     /// The file has been polled: poll and epoll waiters cannot be counted, so from then on
     /// every new record wakes the wait queue, as the C monitor always does.
     polled: bool,
+    /// The file has been polled since the last wake-up: the next merge wakes the wait queue
+    /// (see `push_locked`).
+    polled_since_wake: bool,
 }
 
 /// A health monitor.
@@ -264,6 +267,7 @@ impl Monitor {
             detached: false,
             sleepers: false,
             polled: false,
+            polled_since_wake: false,
         };
         let monitor = KBox::pin_init(
             try_pin_init!(Monitor {
@@ -491,17 +495,22 @@ impl Monitor {
         }
         let records = events.queue.records();
         let outcome = push(&mut events.queue);
-        // Wake for a new record (a new LOST record, too), and for nothing else.  An event that
-        // merged (or was counted in the newest LOST record) changed a record still in the
-        // queue, so the queue was readable before it came: a blocked reader sleeps only on an
-        // empty queue, and a poller that looked after that record was queued saw it readable,
-        // and one that looked before was woken when it was queued.  (C wakes for every merge as
-        // well, which costs a report a pass through the wait queue, and a poller's wake-up
-        // callback, for nothing.)  Blocked readers registered under this lock; pollers cannot
-        // be counted, so once polled, always.
+        // Wake for a new record (a new LOST record, too), as C does.  Blocked readers registered
+        // under this lock; pollers cannot be counted, so once polled, always.
+        //
+        // C also wakes for every merge.  A merge changes a record that was already queued, so
+        // the queue was readable before it: a blocked reader (it sleeps only on an empty queue)
+        // and a level-triggered poller gain nothing.  An edge-triggered epoll user does: each
+        // wake-up is a new edge, which epoll reports once.  So a merge wakes only if the file
+        // was polled since the last wake-up (an epoll_wait() that took the previous edge polls
+        // the file again): every edge C would report is reported, while a burst of merges costs
+        // one wake-up per look of the poller, not one per merge.  (An event counted in the
+        // newest LOST record is a loss, for which C wakes nobody.)
         let news = events.queue.records() != records;
-        if news && (events.sleepers || events.polled) {
+        let edge = matches!(outcome, Outcome::Merged) && events.polled_since_wake;
+        if (news && (events.sleepers || events.polled)) || edge {
             events.sleepers = false;
+            events.polled_since_wake = false;
             self.wait.notify_all();
         }
         outcome
@@ -550,6 +559,7 @@ impl Monitor {
         table.register_wait(file, &self.wait);
         let mut events = self.events.lock();
         events.polled = true;
+        events.polled_since_wake = true;
         self.has_data_locked(&events)
     }
 
