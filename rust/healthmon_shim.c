@@ -16,6 +16,7 @@
 #include "xfs_trans_resv.h"
 #include "xfs_mount.h"
 #include "xfs_inode.h"
+#include "xfs_trace.h"
 #include "xfs_ag.h"
 #include "xfs_rtgroup.h"
 #include "xfs_health.h"
@@ -210,7 +211,204 @@ int xfs_hm_fd_super(int fd, uintptr_t *sb)
 	return 0;
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
+/*
+ * The C monitor's tracepoints (xfs_trace.h), fired for the Rust monitor with the same fields.
+ * They read a struct xfs_healthmon and a struct xfs_healthmon_event, which the Rust monitor does
+ * not have, so each call fills stand-ins on the stack with what the tracepoint prints.  Rust
+ * calls these only when the tracepoint is enabled (it tests the static key itself, as
+ * DEFINE_RUST_DO_TRACE callers do), so a disabled tracepoint costs a no-op jump.
+ */
+static void xfs_hm_trace_fill(struct xfs_healthmon *hm, const struct xfs_hm_trace_mon *m)
+{
+	hm->dev = m->dev;
+	hm->events = m->events;
+	hm->lost_prev_event = m->lost_prev;
+	hm->bufsize = m->bufsize;
+	hm->bufhead = m->bufhead;
+	hm->buftail = m->buftail;
+}
+
+/* The union member of each domain, as the C monitor fills it. */
+static void xfs_hm_trace_event_fill(struct xfs_healthmon_event *e,
+				    const struct xfs_hm_trace_event *t)
+{
+	e->type = t->type;
+	e->domain = t->domain;
+	switch (e->domain) {
+	case XFS_HEALTHMON_MOUNT:
+		if (e->type == XFS_HEALTHMON_LOST)
+			e->lostcount = t->count;
+		else if (e->type == XFS_HEALTHMON_SHUTDOWN)
+			e->flags = t->mask;
+		break;
+	case XFS_HEALTHMON_FS:
+		e->fsmask = t->mask;
+		break;
+	case XFS_HEALTHMON_AG:
+	case XFS_HEALTHMON_RTGROUP:
+		e->grpmask = t->mask;
+		e->group = t->group;
+		break;
+	case XFS_HEALTHMON_INODE:
+		e->imask = t->mask;
+		e->ino = t->ino;
+		e->gen = t->gen;
+		break;
+	case XFS_HEALTHMON_DATADEV:
+	case XFS_HEALTHMON_RTDEV:
+	case XFS_HEALTHMON_LOGDEV:
+		e->daddr = t->pos;
+		e->bbcount = t->count;
+		break;
+	case XFS_HEALTHMON_FILERANGE:
+		e->fino = t->ino;
+		e->fgen = t->gen;
+		e->fpos = t->pos;
+		e->flen = t->count;
+		e->error = t->error;
+		break;
+	}
+}
+
+/* The tracepoints of one monitor: xfs_healthmon_{read_start,...}, and lost_event. */
+void xfs_hm_trace_monitor(enum xfs_hm_trace which, const struct xfs_hm_trace_mon *m)
+{
+	struct xfs_healthmon hm = {};
+
+	xfs_hm_trace_fill(&hm, m);
+	switch (which) {
+	case XFS_HM_TRACE_READ_START:
+		trace_xfs_healthmon_read_start(&hm);
+		break;
+	case XFS_HM_TRACE_READ_FINISH:
+		trace_xfs_healthmon_read_finish(&hm);
+		break;
+	case XFS_HM_TRACE_RELEASE:
+		trace_xfs_healthmon_release(&hm);
+		break;
+	case XFS_HM_TRACE_DETACH:
+		trace_xfs_healthmon_detach(&hm);
+		break;
+	case XFS_HM_TRACE_REPORT_UNMOUNT:
+		trace_xfs_healthmon_report_unmount(&hm);
+		break;
+	case XFS_HM_TRACE_LOST_EVENT:
+		trace_xfs_healthmon_lost_event(&hm);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The tracepoints of one event: xfs_healthmon_{insert,push,pop,format,drop,merge}. */
+void xfs_hm_trace_event(enum xfs_hm_trace which, const struct xfs_hm_trace_mon *m,
+			const struct xfs_hm_trace_event *t)
+{
+	struct xfs_healthmon hm = {};
+	struct xfs_healthmon_event e = {};
+
+	xfs_hm_trace_fill(&hm, m);
+	xfs_hm_trace_event_fill(&e, t);
+	switch (which) {
+	case XFS_HM_TRACE_INSERT:
+		trace_xfs_healthmon_insert(&hm, &e);
+		break;
+	case XFS_HM_TRACE_PUSH:
+		trace_xfs_healthmon_push(&hm, &e);
+		break;
+	case XFS_HM_TRACE_POP:
+		trace_xfs_healthmon_pop(&hm, &e);
+		break;
+	case XFS_HM_TRACE_FORMAT:
+		trace_xfs_healthmon_format(&hm, &e);
+		break;
+	case XFS_HM_TRACE_DROP:
+		trace_xfs_healthmon_drop(&hm, &e);
+		break;
+	case XFS_HM_TRACE_MERGE:
+		trace_xfs_healthmon_merge(&hm, &e);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * xfs_healthmon_report_{fs,group,inode}: the masks before and after, and the event with its
+ * filtered mask.  For an inode the C monitor passes the filtered mask as the new one; so do we.
+ */
+void xfs_hm_trace_report_metadata(const struct xfs_hm_trace_mon *m, u32 old_mask, u32 new_mask,
+				  const struct xfs_hm_trace_event *t)
+{
+	struct xfs_healthmon hm = {};
+	struct xfs_healthmon_event e = {};
+
+	xfs_hm_trace_fill(&hm, m);
+	xfs_hm_trace_event_fill(&e, t);
+	switch (e.domain) {
+	case XFS_HEALTHMON_FS:
+		trace_xfs_healthmon_report_fs(&hm, old_mask, new_mask, &e);
+		break;
+	case XFS_HEALTHMON_AG:
+	case XFS_HEALTHMON_RTGROUP:
+		trace_xfs_healthmon_report_group(&hm, old_mask, new_mask, &e);
+		break;
+	case XFS_HEALTHMON_INODE:
+		trace_xfs_healthmon_report_inode(&hm, old_mask, e.imask, &e);
+		break;
+	default:
+		break;
+	}
+}
+
+/* xfs_healthmon_report_shutdown. */
+void xfs_hm_trace_report_shutdown(const struct xfs_hm_trace_mon *m, u32 flags)
+{
+	struct xfs_healthmon hm = {};
+
+	xfs_hm_trace_fill(&hm, m);
+	trace_xfs_healthmon_report_shutdown(&hm, flags);
+}
+
+/* xfs_healthmon_report_media, with the device as XFS passed it. */
+void xfs_hm_trace_report_media(const struct xfs_hm_trace_mon *m, u32 fdev,
+			       const struct xfs_hm_trace_event *t)
+{
+	struct xfs_healthmon hm = {};
+	struct xfs_healthmon_event e = {};
+
+	xfs_hm_trace_fill(&hm, m);
+	xfs_hm_trace_event_fill(&e, t);
+	trace_xfs_healthmon_report_media(&hm, fdev, &e);
+}
+
+/* xfs_healthmon_report_file_ioerror, with fserror's own event. */
+void xfs_hm_trace_report_file_ioerror(const struct xfs_hm_trace_mon *m,
+				      const struct fserror_event *p)
+{
+	struct xfs_healthmon hm = {};
+
+	xfs_hm_trace_fill(&hm, m);
+	trace_xfs_healthmon_report_file_ioerror(&hm, p);
+}
+
+/* xfs_healthmon_copybuf: the output buffer's cursors and what the reader has room for. */
+void xfs_hm_trace_copybuf(const struct xfs_hm_trace_mon *m, size_t iter_count)
+{
+	struct xfs_healthmon hm = {};
+	struct iov_iter iter = { .count = iter_count };
+
+	xfs_hm_trace_fill(&hm, m);
+	trace_xfs_healthmon_copybuf(&hm, &iter);
+}
+
+/* xfs_healthmon_create. */
+void xfs_hm_trace_create(u32 dev, u64 flags, u8 format)
+{
+	trace_xfs_healthmon_create(dev, flags, format);
+}
+
+#if IS_BUILTIN(CONFIG_KUNIT)
 /*
  * For the crate's KUnit suite only: a zeroed mount and superblock that point to each other,
  * enough for the monitor's lookup, attach and detach, which read nothing else of them.
@@ -243,7 +441,8 @@ void xfs_hm_test_mount_free(struct xfs_mount *mp)
 }
 #endif
 
-/* The ABI as the C headers define it, for the crate's KUnit checks. */
+#if IS_BUILTIN(CONFIG_KUNIT)
+/* The ABI as the C headers define it, for the crate's KUnit checks (src/xfs.rs, c_abi()). */
 const u32 xfs_hm_c_ioc_health_monitor = XFS_IOC_HEALTH_MONITOR;
 const u32 xfs_hm_c_ioc_fd_on_monitored_fs = XFS_IOC_HEALTH_FD_ON_MONITORED_FS;
 const u32 xfs_hm_c_event_size = sizeof(struct xfs_health_monitor_event);
@@ -278,3 +477,4 @@ const u32 xfs_hm_c_v0_offsets[] = {
 	offsetof(struct xfs_health_monitor_event, e.filerange.error),
 	offsetof(struct xfs_health_monitor_event, pad),
 };
+#endif

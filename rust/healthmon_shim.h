@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Prototypes of the C shims that the Rust health monitor calls (see healthmon_shim.c); the Rust
- * side declares the same functions in src/ffi.rs.
+ * side declares the same functions in src/xfs.rs.
  */
 #ifndef __XFS_HEALTHMON_SHIM_H__
 #define __XFS_HEALTHMON_SHIM_H__
@@ -32,12 +32,68 @@ struct xfs_mount *xfs_hm_file_mount(struct file *file);
 bool xfs_hm_may_monitor(struct file *file);
 int xfs_hm_anon_inode_getfd(const struct file_operations *fops, void *priv);
 int xfs_hm_fd_super(int fd, uintptr_t *sb);
-#if IS_ENABLED(CONFIG_KUNIT)
+/* What the C monitor's tracepoints read of a monitor (struct xfs_healthmon). */
+struct xfs_hm_trace_mon {
+	u32 dev;
+	u32 events;
+	u64 lost_prev;
+	u64 bufsize;
+	u64 bufhead;
+	u64 buftail;
+};
+
+/*
+ * What they read of an event (struct xfs_healthmon_event): @type and @domain are the C
+ * monitor's enums; @mask is the health mask or the shutdown flags; @pos the daddr or file
+ * position; @count the bbcount, file range length or lost count.
+ */
+struct xfs_hm_trace_event {
+	u32 type;
+	u32 domain;
+	u32 mask;
+	u32 group;
+	u64 ino;
+	u32 gen;
+	s32 error;
+	u64 pos;
+	u64 count;
+};
+
+enum xfs_hm_trace {
+	XFS_HM_TRACE_READ_START,
+	XFS_HM_TRACE_READ_FINISH,
+	XFS_HM_TRACE_RELEASE,
+	XFS_HM_TRACE_DETACH,
+	XFS_HM_TRACE_REPORT_UNMOUNT,
+	XFS_HM_TRACE_LOST_EVENT,
+	XFS_HM_TRACE_INSERT,
+	XFS_HM_TRACE_PUSH,
+	XFS_HM_TRACE_POP,
+	XFS_HM_TRACE_FORMAT,
+	XFS_HM_TRACE_DROP,
+	XFS_HM_TRACE_MERGE,
+};
+
+void xfs_hm_trace_monitor(enum xfs_hm_trace which, const struct xfs_hm_trace_mon *m);
+void xfs_hm_trace_event(enum xfs_hm_trace which, const struct xfs_hm_trace_mon *m,
+			const struct xfs_hm_trace_event *t);
+void xfs_hm_trace_report_metadata(const struct xfs_hm_trace_mon *m, u32 old_mask, u32 new_mask,
+				  const struct xfs_hm_trace_event *t);
+void xfs_hm_trace_report_shutdown(const struct xfs_hm_trace_mon *m, u32 flags);
+void xfs_hm_trace_report_media(const struct xfs_hm_trace_mon *m, u32 fdev,
+			       const struct xfs_hm_trace_event *t);
+void xfs_hm_trace_report_file_ioerror(const struct xfs_hm_trace_mon *m,
+				      const struct fserror_event *p);
+void xfs_hm_trace_copybuf(const struct xfs_hm_trace_mon *m, size_t iter_count);
+void xfs_hm_trace_create(u32 dev, u64 flags, u8 format);
+
+#if IS_BUILTIN(CONFIG_KUNIT)
 struct xfs_mount *xfs_hm_test_mount_new(void);
 void xfs_hm_test_mount_orphan(struct xfs_mount *mp, bool lose);
 void xfs_hm_test_mount_free(struct xfs_mount *mp);
 #endif
 
+#if IS_BUILTIN(CONFIG_KUNIT)
 extern const u32 xfs_hm_c_ioc_health_monitor;
 extern const u32 xfs_hm_c_ioc_fd_on_monitored_fs;
 extern const u32 xfs_hm_c_event_size;
@@ -50,5 +106,6 @@ extern const u32 xfs_hm_c_fserr_metadata;
 extern const u32 xfs_hm_c_dev_rt;
 extern const u32 xfs_hm_c_shutdown_device_removed;
 extern const u32 xfs_hm_c_v0_offsets[];
+#endif
 
 #endif /* __XFS_HEALTHMON_SHIM_H__ */

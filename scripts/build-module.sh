@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build an out-of-tree xfs.ko against the cached kernel build and print its path.
 #
-#   scripts/build-module.sh [--variant rust|c] [--driver] [MAKE ARGS...]
+#   scripts/build-module.sh [--variant rust|c] [--driver] [--fresh] [MAKE ARGS...]
 #
+# --fresh rebuilds the crate and the shims even if they are up to date, so that every compiler
+# warning shows (make check uses it to keep both KUnit and non-KUnit builds warning-free).
 # The default is the Rust xfs.ko that users load.  --variant c builds the C monitor from the same
 # farm (the reference for the differential runner and the benchmarks), and --driver links the
 # test-only report driver (tests/driver) into either and also builds its loader module,
@@ -17,10 +19,12 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 variant=rust
 driver=
+fresh=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) variant=$2; shift 2 ;;
 	--driver) driver=y; shift ;;
+	--fresh) fresh=y; shift ;;
 	*) break ;;
 	esac
 done
@@ -45,6 +49,7 @@ if [ "$(cat "$FARM/.top" 2>/dev/null)" != "$TOP" ]; then
 	find "$FARM/src" "$FARM/rust" "$FARM/tests" -name '*.o' -delete 2>/dev/null || true
 	echo "$TOP" > "$FARM/.top"
 fi
+[ -z "$fresh" ] || find "$FARM/src" "$FARM/rust" "$FARM/tests" -name '*.o' -delete 2>/dev/null || true
 ln -sfn "$TOP/Kbuild" "$FARM/Kbuild"
 for dir in src rust tests/driver; do
 	mkdir -p "$FARM/$dir"

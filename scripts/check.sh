@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Run every test: the UAPI header check (host), the KUnit suites (Rust xfs.ko), the shell tests
+# Run every test: warning-free builds with and without KUnit, the UAPI header check (host), the KUnit suites (Rust xfs.ko), the shell tests
 # on the Rust xfs.ko and on the C reference, the stress group, then the differential runner's
 # short form.  KUnit
 # runs on the debug kernel (KASAN, UBSAN, kmemleak, fault injection, object debugging, lockdep),
@@ -19,6 +19,7 @@ start=$(date +%s)
 export XFSHM_KERNEL=debug
 "$TOP/scripts/build-kernel.sh" >/dev/null || exit 1
 "$TOP/scripts/build-module.sh" >/dev/null || exit 1
+XFSHM_KERNEL=bench "$TOP/scripts/build-kernel.sh" >/dev/null || exit 1
 export XFSHM_KERNEL=test
 "$TOP/scripts/build-kernel.sh" >/dev/null || exit 1
 "$TOP/scripts/build-module.sh" >/dev/null || exit 1
@@ -39,6 +40,23 @@ count() { # the "N passed, N failed[, N skipped]" line of a log
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The crate and the shims build without a warning with KUnit (the test kernel) and without it
+# (the bench kernel has CONFIG_KUNIT=n, like the xfs.ko users load): test-only code must not
+# show up as dead code, nor ship, there.
+log "warning-free builds"
+for k in test bench; do
+	if out=$(XFSHM_KERNEL=$k "$TOP/scripts/build-module.sh" --fresh 2>&1) &&
+		! grep -E -A8 '^(warning|error)|: (warning|error):' <<<"$out"; then
+		echo "ok: $k kernel build has no warning"
+	else
+		echo "FAIL: $k kernel build has warnings or errors"
+	fi
+done > "$tmp/warn" 2>&1
+echo "$(grep -c '^ok:' "$tmp/warn") passed, $(grep -c '^FAIL:' "$tmp/warn") failed" >> "$tmp/warn"
+cat "$tmp/warn"
+count "$tmp/warn"
+rc_w=0
+grep -q '^FAIL:' "$tmp/warn" && rc_w=1
 log "UAPI header"
 "$TOP/tests/uapi/check" 2>&1 | tee "$tmp/uapi"
 rc_u=${PIPESTATUS[0]}
@@ -64,7 +82,7 @@ log "differential runner (short form)"
 "$TOP/tests/differential/run" --seeds "1 2" --events 2000 2>&1 | tee "$tmp/diff"
 rc_d=${PIPESTATUS[0]}
 count "$tmp/diff"
-[ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_t = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
+[ $rc_w = 0 ] && [ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_t = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
 
 log "all tests done in $(($(date +%s) - start))s"
 if [ $total_s -gt 0 ]; then

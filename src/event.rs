@@ -110,7 +110,8 @@ pub(crate) enum Domain {
 }
 
 impl Domain {
-    /// Every domain, in C order.
+    /// Every domain, in C order (for KUnit).
+    #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) const ALL: [Domain; 9] = [
         Domain::Mount,
         Domain::Fs,
@@ -289,6 +290,15 @@ impl MediaDev {
         }
     }
 
+    /// The `enum xfs_device` value.
+    pub(crate) fn raw(self) -> u32 {
+        match self {
+            MediaDev::Data => uapi::XFS_DEV_DATA,
+            MediaDev::Log => uapi::XFS_DEV_LOG,
+            MediaDev::Rt => uapi::XFS_DEV_RT,
+        }
+    }
+
     fn domain(self) -> Domain {
         match self {
             MediaDev::Data => Domain::DataDev,
@@ -323,6 +333,7 @@ impl FileIo {
             uapi::FSERR_DIRECTIO_READ => Some(FileIo::DioRead),
             uapi::FSERR_DIRECTIO_WRITE => Some(FileIo::DioWrite),
             uapi::FSERR_DATA_LOST => Some(FileIo::DataLost),
+            uapi::FSERR_METADATA => None,
             _ => None,
         }
     }

@@ -1,27 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The monitor's anonymous-inode file ("xfs_healthmon"): read, poll, ioctl, fdinfo and release.
+//! The monitor's anonymous-inode file ("xfs_healthmon"): creation, read, poll, ioctl, fdinfo
+//! and release.
 //!
 //! The file owns one reference on its monitor through `private_data` from creation to release.
 //! The operations table names this module as its owner, so an open monitor fd pins `xfs.ko`
 //! exactly as the C monitor's does.
 
-use crate::ffi::{
-    self,
-    XfsMasks, //
-};
+use crate::event::MaskMap;
 use crate::monitor::{
     Monitor,
     MonitorRef, //
 };
 use crate::uapi;
+use crate::xfs;
 use kernel::bindings;
 use kernel::ffi::{
     c_int,
     c_long,
     c_uint,
-    c_ulong,
-    c_void, //
+    c_ulong, //
 };
 use kernel::fs::File;
 use kernel::iov::IovIterDest;
@@ -31,6 +29,71 @@ use kernel::seq_file::{
     SeqFile, //
 };
 use kernel::sync::poll::PollTable;
+use kernel::uaccess::{
+    UserPtr,
+    UserSlice, //
+};
+
+/// The in-core to ioctl mask translation of `xfs_health.c`, which V0 records carry.
+pub(crate) struct XfsMasks;
+
+impl MaskMap for XfsMasks {
+    fn fs(&self, mask: u32) -> u32 {
+        xfs::fs_mask(mask)
+    }
+
+    fn perag(&self, mask: u32) -> u32 {
+        xfs::perag_mask(mask)
+    }
+
+    fn rtgroup(&self, mask: u32) -> u32 {
+        xfs::rtgroup_mask(mask)
+    }
+
+    fn inode(&self, mask: u32) -> u32 {
+        xfs::inode_mask(mask)
+    }
+}
+
+/// Reads an ioctl argument structure from userspace; EFAULT if it cannot.
+fn read_user<T: kernel::transmute::FromBytes>(arg: UserPtr) -> Result<T> {
+    UserSlice::new(arg, core::mem::size_of::<T>())
+        .reader()
+        .read::<T>()
+}
+
+/// `XFS_IOC_HEALTH_MONITOR` on XFS file `file`: creates a monitor, attaches it to the file's
+/// mount and returns the fd of a new monitor file.
+pub(crate) fn create(file: &File, arg: UserPtr) -> Result<c_int> {
+    // Only the administrator's daemon in the initial user namespace, on the root directory, may
+    // watch a whole filesystem: unprivileged users have fsnotify, and containers have no say.
+    if !xfs::may_monitor(file) {
+        return Err(EPERM);
+    }
+    let hmo: uapi::HealthMonitor = read_user(arg)?;
+    if !hmo.is_valid() {
+        return Err(EINVAL);
+    }
+    let mp = xfs::file_mount(file).ok_or(EINVAL)?;
+    let hm = Monitor::create(mp.dev(), hmo.verbose())?;
+    Monitor::attach(&hm, mp)?;
+    let private = hm.into_raw();
+    // SAFETY: The file's operations find the monitor in `private_data` (see `monitor`), and
+    // the new file takes over our reference, which `release` gives up.
+    match unsafe { xfs::anon_inode_getfd(&FOPS.0, private.cast()) } {
+        Ok(fd) => {
+            xfs::trace::create(mp.dev(), hmo.flags, hmo.format);
+            Ok(fd)
+        }
+        Err(e) => {
+            // SAFETY: No file was made, so the reference handed to it is still ours.
+            if let Some(hm) = unsafe { MonitorRef::from_raw(private.as_ptr()) } {
+                Monitor::detach(&hm);
+            }
+            Err(e)
+        }
+    }
+}
 
 /// A `file_operations` table that may be shared between threads.
 #[repr(transparent)]
@@ -55,11 +118,6 @@ static FOPS: Fops = {
     })
 };
 
-/// The operations of a monitor file.
-pub(crate) fn fops() -> *const bindings::file_operations {
-    &FOPS.0
-}
-
 /// The monitor of a monitor file.
 ///
 /// # Safety
@@ -67,7 +125,7 @@ pub(crate) fn fops() -> *const bindings::file_operations {
 /// `file` is an open monitor file, which holds a reference on its monitor until `release`.
 unsafe fn monitor<'a>(file: *mut bindings::file) -> &'a Monitor {
     // SAFETY: The file's `private_data` is the pointer of `MonitorRef::into_raw` (see
-    // `create_monitor`), and the reference it stands for lives until `release`.
+    // `create`), and the reference it stands for lives until `release`.
     unsafe { &*(*file).private_data.cast::<Monitor>() }
 }
 
@@ -122,7 +180,7 @@ unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::
     // SAFETY: The file's reference, given up by `into_raw` at creation, is taken back exactly
     // once, here.
     if let Some(hm) = unsafe { MonitorRef::from_raw((*file).private_data.cast()) } {
-        Monitor::detach(&hm);
+        Monitor::release(&hm);
     }
     0
 }
@@ -162,8 +220,8 @@ unsafe extern "C" fn show_fdinfo(m: *mut bindings::seq_file, file: *mut bindings
 
 /// `XFS_IOC_HEALTH_MONITOR` on the monitor fd: switch verbose reporting, validating the
 /// argument as creation does.
-fn reconfigure(hm: &Monitor, arg: *mut c_void) -> Result {
-    let hmo: uapi::HealthMonitor = ffi::read_user(arg)?;
+fn reconfigure(hm: &Monitor, arg: UserPtr) -> Result {
+    let hmo: uapi::HealthMonitor = read_user(arg)?;
     if !hmo.is_valid() {
         return Err(EINVAL);
     }
@@ -172,12 +230,12 @@ fn reconfigure(hm: &Monitor, arg: *mut c_void) -> Result {
 }
 
 /// `XFS_IOC_HEALTH_FD_ON_MONITORED_FS`: is that fd on the filesystem this monitor watches?
-fn fd_on_monitored_fs(hm: &Monitor, arg: *mut c_void) -> Result {
-    let hms: uapi::FileOnMonitoredFs = ffi::read_user(arg)?;
+fn fd_on_monitored_fs(hm: &Monitor, arg: UserPtr) -> Result {
+    let hms: uapi::FileOnMonitoredFs = read_user(arg)?;
     if hms.flags != 0 {
         return Err(EINVAL);
     }
-    let sb = ffi::fd_super(hms.fd)?;
+    let sb = xfs::fd_super(hms.fd)?;
     if !hm.monitors(sb) {
         return Err(Error::from_errno(-(bindings::ESTALE as i32)));
     }
@@ -192,7 +250,7 @@ fn fd_on_monitored_fs(hm: &Monitor, arg: *mut c_void) -> Result {
 unsafe extern "C" fn ioctl(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
     // SAFETY: `file` is a live monitor file.
     let hm = unsafe { monitor(file) };
-    let arg = arg as *mut c_void;
+    let arg = UserPtr::from_addr(arg as usize);
     let result = match cmd {
         uapi::XFS_IOC_HEALTH_MONITOR => reconfigure(hm, arg),
         uapi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS => fd_on_monitored_fs(hm, arg),

@@ -4,26 +4,32 @@
 //!
 //! This crate replaces `fs/xfs/xfs_healthmon.c` inside `xfs.ko`.  XFS reports metadata sickness,
 //! shutdowns, media errors and file I/O errors through the `xfs_healthmon_report_*()` functions
-//! of [`ffi`]; an administrator's daemon (`xfs_healer`) opens one monitor per mount with the
+//! of [`exports`]; an administrator's daemon (`xfs_healer`) opens one monitor per mount with the
 //! `XFS_IOC_HEALTH_MONITOR` ioctl and reads 64-byte V0 records from the returned fd ([`file`]).
 //!
 //! The ABI is the C monitor's, byte for byte.  What differs is inside: the queue ([`queue`]) is
 //! allocated with the monitor so reporting never allocates, SHUTDOWN and LOST records have slots
 //! of their own so a full queue cannot drop them, and the accounting shown in fdinfo is exact.
 //!
-//! - [`event`]: the events as Rust enums, the merge rules and the V0 encoding.
-//! - [`queue`]: the bounded queue, lost-event accounting and UNMOUNT at the head.
-//! - [`monitor`]: reference counting, the mount attachment, reporting and reading.
-//! - [`file`]: the anonymous-inode file operations.
-//! - [`ffi`]: the C entry points and the shims of `rust/healthmon_shim.c`.
-//! - [`uapi`]: the ABI constants, checked against the C headers by KUnit.
+//! The modules are layered; each uses only those listed after it:
+//!
+//! - [`exports`]: the `extern "C"` functions XFS calls, turning their pointers into references;
+//! - [`file`]: the anonymous-inode file: creation, read, poll, ioctls, fdinfo, release;
+//! - [`monitor`]: the monitor's lifetime (reference count, attach and detach, RCU free),
+//!   reporting and reading;
+//! - [`queue`]: the bounded queue, lost-event accounting and UNMOUNT at the head (pure);
+//! - [`event`]: the events as Rust enums, the merge rules and the V0 encoding (pure);
+//! - [`uapi`]: the ABI constants and structures, checked against the C headers by KUnit (pure);
+//! - [`xfs`]: the C edge, the only module that declares C functions: typed references to the
+//!   XFS and VFS objects and the shims of `rust/healthmon_shim.c`.
 
 mod event;
-mod ffi;
+mod exports;
 mod file;
 mod monitor;
 mod queue;
 mod uapi;
+mod xfs;
 
 #[cfg(CONFIG_KUNIT = "y")]
 mod tests;

@@ -26,15 +26,22 @@ use crate::event::{
     MaskMap,
     Metadata, //
 };
-use crate::ffi;
-use crate::ffi::AttachLock;
 use crate::queue::{
-    Clock,
+    Env,
     Outcome,
     Queue,
+    Record,
     Stats, //
 };
 use crate::uapi;
+use crate::xfs;
+use crate::xfs::trace;
+use crate::xfs::{
+    AttachLock,
+    FserrorEvent,
+    LockedMonitor,
+    Mount, //
+};
 use core::ptr::NonNull;
 use kernel::iov::IovIterDest;
 use kernel::new_poll_condvar;
@@ -146,13 +153,117 @@ impl OutBuf {
     }
 }
 
-/// The realtime clock the records are stamped with.
-struct Realtime;
+/// A monitor's queue environment: the realtime clock its records are stamped with, and the C
+/// monitor's tracepoints, which need the filesystem's device number.
+struct Live {
+    dev: u32,
+}
 
-impl Clock for Realtime {
-    fn now(&self) -> u64 {
-        ffi::now_ns()
+impl Live {
+    /// The monitor as the tracepoints show it.
+    fn mon(&self, queue: &Queue) -> trace::Mon {
+        trace::Mon {
+            dev: self.dev,
+            events: queue.waiting(),
+            lost_prev: queue.lost_prev(),
+            ..Default::default()
+        }
     }
+}
+
+impl Env for Live {
+    fn now(&self) -> u64 {
+        xfs::now_ns()
+    }
+
+    #[inline(always)]
+    fn queued(&self, queue: &Queue, rec: &Record, at_head: bool) {
+        let kind = if at_head {
+            trace::Kind::Insert
+        } else {
+            trace::Kind::Push
+        };
+        trace::event(kind, || (self.mon(queue), trace_event(&rec.event)));
+    }
+
+    #[inline(always)]
+    fn merged(&self, queue: &Queue, rec: &Record) {
+        trace::event(trace::Kind::Merge, || {
+            (self.mon(queue), trace_event(&rec.event))
+        });
+    }
+
+    #[inline(always)]
+    fn lost(&self, queue: &Queue) {
+        trace::monitor(trace::Kind::LostEvent, || self.mon(queue));
+    }
+
+    #[inline(always)]
+    fn popped(&self, queue: &Queue, rec: &Record) {
+        trace::event(trace::Kind::Pop, || {
+            (self.mon(queue), trace_event(&rec.event))
+        });
+    }
+
+    #[inline(always)]
+    fn metadata(&self, queue: &Queue, old_mask: u32, new_mask: u32, event: &Event) {
+        let Event::Metadata { what, .. } = event else {
+            return;
+        };
+        let domain = match what {
+            Metadata::Fs { .. } => trace::MetadataDomain::Fs,
+            Metadata::Ag { .. } | Metadata::Rtgroup { .. } => trace::MetadataDomain::Group,
+            Metadata::Inode { .. } => trace::MetadataDomain::Inode,
+        };
+        trace::report_metadata(domain, || {
+            (self.mon(queue), old_mask, new_mask, trace_event(event))
+        });
+    }
+}
+
+/// An event as the C monitor's tracepoints show it: its `struct xfs_healthmon_event` fields.
+fn trace_event(event: &Event) -> trace::Event {
+    let mut t = trace::Event {
+        ty: event.event_type() as u32,
+        domain: event.domain() as u32,
+        ..Default::default()
+    };
+    match *event {
+        Event::Running | Event::Unmount => {}
+        Event::Lost { count } => t.count = count,
+        Event::Shutdown { flags } => t.mask = flags,
+        Event::Metadata { what, .. } => match what {
+            Metadata::Fs { mask } => t.mask = mask,
+            Metadata::Ag { group, mask } | Metadata::Rtgroup { group, mask } => {
+                t.mask = mask;
+                t.group = group;
+            }
+            Metadata::Inode { ino, gen, mask } => {
+                t.mask = mask;
+                t.ino = ino;
+                t.gen = gen;
+            }
+        },
+        Event::Media { daddr, bbcount, .. } => {
+            t.pos = daddr;
+            t.count = bbcount;
+        }
+        Event::FileIo {
+            ino,
+            gen,
+            pos,
+            len,
+            error,
+            ..
+        } => {
+            t.ino = ino;
+            t.gen = gen;
+            t.pos = pos;
+            t.count = len;
+            t.error = error;
+        }
+    }
+    t
 }
 
 /// Records taken from the queue per hold of its lock while reading: bounds how long a reader
@@ -179,7 +290,7 @@ pub(crate) struct Events {
 /// A health monitor.
 ///
 /// `#[repr(C)]` with `events` first: the report shims take the queue's spinlock at the
-/// monitor's address (see [`ffi::LockedMonitor`]).
+/// monitor's address (see [`LockedMonitor`]).
 #[repr(C)]
 #[pin_data]
 pub(crate) struct Monitor {
@@ -236,9 +347,9 @@ impl Drop for MonitorRef {
 }
 
 impl MonitorRef {
-    /// Gives up the reference as a raw pointer, for `file->private_data`.
-    pub(crate) fn into_raw(self) -> *mut Monitor {
-        let ptr = self.0.as_ptr();
+    /// Gives up the reference as a pointer, for `file->private_data`.
+    pub(crate) fn into_raw(self) -> NonNull<Monitor> {
+        let ptr = self.0;
         core::mem::forget(self);
         ptr
     }
@@ -252,18 +363,13 @@ impl MonitorRef {
         // INVARIANT: The caller passes us the reference that `into_raw` gave up.
         NonNull::new(ptr).map(MonitorRef)
     }
-
-    /// The monitor's address, for the mount's pointer.
-    fn as_ptr(&self) -> *mut Monitor {
-        self.0.as_ptr()
-    }
 }
 
 impl Monitor {
     /// Makes a detached monitor, with RUNNING queued, owned by the returned reference.
     pub(crate) fn create(dev: u32, verbose: bool) -> Result<MonitorRef> {
         let events = Events {
-            queue: Queue::new(verbose, Realtime)?,
+            queue: Queue::new(verbose, Live { dev })?,
             detached: false,
             sleepers: false,
             polled: false,
@@ -305,7 +411,17 @@ impl Monitor {
         // an RCU read-side critical section): they will find the monitor detached, and leave.
         // So the ring can go now, freed under the lock (a few kfree()s), while the lock and
         // `wait` stay until the memory goes, a grace period from now.
-        this.events.lock().queue.release();
+        let mut events = this.events.lock();
+        if trace::enabled(trace::Kind::Drop) {
+            let (live, queue) = (this.live(), &events.queue);
+            for rec in queue.iter() {
+                trace::event(trace::Kind::Drop, || {
+                    (live.mon(queue), trace_event(&rec.event))
+                });
+            }
+        }
+        events.queue.release();
+        drop(events);
         // SAFETY: Only the file's reads touch `out`, and the file is released.  A report may
         // still hold a `&Monitor` that covers `out`, but never reaches it, and `out` is behind
         // the mutex's `UnsafeCell`, so dropping it in place writes nothing that reference claims.
@@ -325,12 +441,15 @@ impl Monitor {
         // monitor frees its wait queue with kfree_rcu(), likewise.)  A monitor whose file was
         // never made (creation failed) was never polled.  This knowingly departs from the
         // reasoning in `PollTable::register_wait`, which counts on the destructor running.
-        unsafe { ffi::free_rcu(ptr.as_ptr().cast()) };
+        unsafe { xfs::free_rcu(ptr.cast()) };
     }
 
     /// Runs `push` on the queue of the monitor that `found` found on a mount, with the lock that
     /// `found` holds, which is released on return.
-    fn report_with(found: ffi::LockedMonitor, push: impl FnOnce(&mut Queue) -> Outcome) -> Outcome {
+    fn report_with(
+        found: LockedMonitor,
+        push: impl FnOnce(&mut Queue, &Live) -> Outcome,
+    ) -> Outcome {
         let ptr = found.into_locked().cast::<Monitor>();
         // SAFETY: The monitor stays allocated while its queue lock is held (that lock is an RCU
         // read-side critical section, and the memory is freed a grace period after the monitor
@@ -347,29 +466,52 @@ impl Monitor {
     }
 
     /// Reports an event to the monitor that `found` found.  A detached monitor ignores it.
-    pub(crate) fn report(found: ffi::LockedMonitor, event: Event) -> Outcome {
-        Self::report_with(found, |queue| queue.push(event, Realtime))
+    pub(crate) fn report(found: LockedMonitor, event: Event) -> Outcome {
+        Self::report_with(found, |queue, live| {
+            match event {
+                Event::Shutdown { flags } => {
+                    trace::report_shutdown(|| live.mon(queue), flags);
+                }
+                Event::Media { dev, .. } => {
+                    trace::report_media(|| (live.mon(queue), trace_event(&event)), dev.raw());
+                }
+                _ => {}
+            }
+            queue.push(event, live)
+        })
+    }
+
+    /// Reports a file I/O error, which fserror passed as `p`, to the monitor that `found` found.
+    pub(crate) fn report_file_ioerror(
+        found: LockedMonitor,
+        event: Event,
+        p: &FserrorEvent,
+    ) -> Outcome {
+        Self::report_with(found, |queue, live| {
+            trace::report_file_ioerror(|| live.mon(queue), p);
+            queue.push(event, live)
+        })
     }
 
     /// Reports a metadata health change (see [`Queue::push_metadata`]) to the monitor that
     /// `found` found; the verbosity that filters it is read under the same lock as the queue.
     pub(crate) fn report_metadata(
-        found: ffi::LockedMonitor,
+        found: LockedMonitor,
         health: Health,
         old_mask: u32,
         new_mask: u32,
         secondary: u32,
         what: impl FnOnce(u32) -> Metadata,
     ) -> Outcome {
-        Self::report_with(found, |queue| {
-            queue.push_metadata(health, old_mask, new_mask, secondary, what, Realtime)
+        Self::report_with(found, |queue, live| {
+            queue.push_metadata(health, old_mask, new_mask, secondary, what, live)
         })
     }
 
     /// A reference to the monitor attached to `mp`, if any, for the unmount.
-    pub(crate) fn attached(mp: NonNull<ffi::XfsMount>) -> Option<MonitorRef> {
-        let _lock = AttachLock::lock();
-        let ptr = NonNull::new(ffi::mount_monitor_locked(mp).cast::<Monitor>())?;
+    pub(crate) fn attached(mp: &Mount) -> Option<MonitorRef> {
+        let lock = AttachLock::lock();
+        let ptr = lock.published(mp)?.cast::<Monitor>();
         // SAFETY: The mount's pointer, read under the attach lock, is retracted only under that
         // lock before the mount gives up its reference, so the monitor is alive with a count of
         // at least one.
@@ -379,16 +521,20 @@ impl Monitor {
     }
 
     /// Attaches the monitor to `mp`, giving the mount a reference; EEXIST if it has one.
-    pub(crate) fn attach(this: &MonitorRef, mp: NonNull<ffi::XfsMount>) -> Result {
-        let sb = ffi::mount_sb(mp).ok_or(EINVAL)?;
-        let _lock = AttachLock::lock();
-        if !ffi::mount_monitor_locked(mp).is_null() {
+    pub(crate) fn attach(this: &MonitorRef, mp: &Mount) -> Result {
+        let sb = mp.sb().ok_or(EINVAL)?.addr();
+        let lock = AttachLock::lock();
+        if lock.published(mp).is_some() {
             return Err(EEXIST);
         }
         this.refs.inc();
-        this.cookie.store(sb.as_ptr() as usize, Relaxed);
+        this.cookie.store(sb, Relaxed);
         // Publishing orders the stores above before the pointer becomes visible.
-        ffi::mount_publish(mp, this.as_ptr().cast());
+        // SAFETY: The queue's spinlock is the monitor's first field (asserted at compile time),
+        // and the monitor stays allocated until it is retracted and a grace period has passed:
+        // the mount's reference, just taken, is given up only after the retraction (in
+        // `detach_from`), and the last one frees the memory after a grace period (`put`).
+        unsafe { lock.publish(mp, Some(this.0.cast())) };
         Ok(())
     }
 
@@ -398,18 +544,28 @@ impl Monitor {
         Self::detach_from(this, None);
     }
 
+    /// The file is released: detach, so that another monitor can be created.
+    pub(crate) fn release(this: &MonitorRef) {
+        trace::monitor(trace::Kind::Release, || this.trace_mon());
+        Self::detach_from(this, None);
+    }
+
     /// [`Monitor::detach`], from mount `known` if the caller has it (the unmount does), else
     /// from the mount of the monitored superblock.
-    fn detach_from(this: &MonitorRef, known: Option<NonNull<ffi::XfsMount>>) {
+    fn detach_from(this: &MonitorRef, known: Option<&Mount>) {
         {
-            let _lock = AttachLock::lock();
-            let Some(sb) = NonNull::new(this.cookie.load(Relaxed) as *mut ffi::SuperBlock) else {
+            let lock = AttachLock::lock();
+            let sb = this.cookie.load(Relaxed);
+            if sb == 0 {
                 return;
-            };
+            }
             // The mount cannot go away while we hold the attach lock and it still points to us:
             // its unmount detaches us under this same lock first.  An attached superblock always
             // has its mount, so the pointer is retracted whenever the cookie is set.
-            let Some(mp) = known.or_else(|| ffi::sb_mount(sb)) else {
+            // SAFETY: A non-zero cookie, read under the attach lock, is the superblock of the
+            // mount we are published on (attach sets both under this lock, and detach clears
+            // both under it), which its unmount retracts under this lock before it goes.
+            let Some(mp) = known.or_else(|| unsafe { lock.mount_of_sb(sb) }) else {
                 // Cannot happen.  But if it did, the mount would still point to us, and putting
                 // its reference could free the monitor under that pointer: keep the reference
                 // (a leaked monitor, not a use-after-free) and stay attached, so that the
@@ -421,7 +577,8 @@ impl Monitor {
                 };
                 return;
             };
-            ffi::mount_publish(mp, core::ptr::null_mut());
+            // SAFETY: Retracting needs nothing of a monitor.
+            unsafe { lock.publish(mp, None) };
             this.cookie.store(0, Relaxed);
         }
         // Marking the queue detached under its lock does two things.  A report that takes the
@@ -431,6 +588,7 @@ impl Monitor {
         // asleep, to be woken here.
         this.events.lock().detached = true;
         this.wait.notify_all();
+        trace::monitor(trace::Kind::Detach, || this.trace_mon());
         // SAFETY: The mount's reference, taken by `attach`, is given up now that its pointer is
         // retracted; `this` keeps the monitor alive for our caller.
         unsafe { Monitor::put(this.0) };
@@ -473,6 +631,17 @@ impl Monitor {
         self.dev
     }
 
+    /// The environment of the monitor's queue.
+    #[inline(always)]
+    fn live(&self) -> Live {
+        Live { dev: self.dev }
+    }
+
+    /// The monitor as the tracepoints show it (takes the queue lock).
+    fn trace_mon(&self) -> trace::Mon {
+        self.live().mon(&self.events.lock().queue)
+    }
+
     /// Offers an event to the queue with `push`, unless the monitor has detached, and wakes
     /// whoever waits for a new or merged record; `events` is released on return.
     ///
@@ -486,7 +655,7 @@ impl Monitor {
     fn push_locked(
         &self,
         mut events: SpinLockGuard<'_, Events>,
-        push: impl FnOnce(&mut Queue) -> Outcome,
+        push: impl FnOnce(&mut Queue, &Live) -> Outcome,
     ) -> Outcome {
         // Once detached, a report must not touch the queue: its ring may be freed (see
         // `detach` and `put`).
@@ -494,7 +663,7 @@ impl Monitor {
             return Outcome::Ignored;
         }
         let records = events.queue.records();
-        let outcome = push(&mut events.queue);
+        let outcome = push(&mut events.queue, &self.live());
         // Wake for a new record (a new LOST record, too), as C does.  Blocked readers registered
         // under this lock; pollers cannot be counted, so once polled, always.
         //
@@ -519,13 +688,18 @@ impl Monitor {
     /// Reports an event without a mount, for KUnit.  A detached monitor ignores it.
     #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) fn push(&self, event: Event) -> Outcome {
-        self.push_locked(self.events.lock(), |queue| queue.push(event, Realtime))
+        self.push_locked(self.events.lock(), |queue, live| queue.push(event, live))
     }
 
     /// Mount `mp` is unmounting: UNMOUNT goes to the head of the queue and the monitor
     /// detaches from `mp`, which wakes the readers.
-    pub(crate) fn unmount(this: &MonitorRef, mp: NonNull<ffi::XfsMount>) {
-        this.events.lock().queue.insert_unmount(Realtime);
+    pub(crate) fn unmount(this: &MonitorRef, mp: &Mount) {
+        let mut events = this.events.lock();
+        trace::monitor(trace::Kind::ReportUnmount, || {
+            this.live().mon(&events.queue)
+        });
+        events.queue.insert_unmount(this.live());
+        drop(events);
         Monitor::detach_from(this, Some(mp));
     }
 
@@ -600,9 +774,12 @@ impl Monitor {
                 if out.room() == 0 {
                     return;
                 }
-                let Some(rec) = events.queue.pop(Realtime) else {
+                let Some(rec) = events.queue.pop(self.live()) else {
                     return;
                 };
+                trace::event(trace::Kind::Format, || {
+                    (self.live().mon(&events.queue), trace_event(&rec.event))
+                });
                 out.put(&rec.event.encode_v0(rec.time_ns, masks));
             }
             drop(events);
@@ -633,9 +810,14 @@ impl Monitor {
                 self.out.lock()
             };
             if out.size() == 0 {
-                out.alloc(to.len())?;
+                if let Err(e) = out.alloc(to.len()) {
+                    trace::monitor(trace::Kind::ReadFinish, || self.trace_mon());
+                    return Err(e);
+                }
             }
+            trace::monitor(trace::Kind::ReadStart, || self.trace_mon());
             let result = self.read_locked(&mut out, to, masks);
+            trace::monitor(trace::Kind::ReadFinish, || self.trace_mon());
             self.buffered.store(out.pending(), Relaxed);
             match result {
                 Ok(0) if !to.is_empty() && !self.at_end(&out) => {
@@ -654,15 +836,30 @@ impl Monitor {
         }
     }
 
+    /// Fires `xfs_healthmon_copybuf` before a copy from `out` to `to`.
+    #[inline(always)]
+    fn trace_copybuf(&self, out: &OutBuf, to: &IovIterDest<'_>) {
+        let mon = || trace::Mon {
+            dev: self.dev,
+            bufsize: out.buf.len() as u64,
+            bufhead: out.head as u64,
+            buftail: out.tail as u64,
+            ..Default::default()
+        };
+        trace::copybuf(mon, to.len());
+    }
+
     fn read_locked(
         &self,
         out: &mut OutBuf,
         to: &mut IovIterDest<'_>,
         masks: &impl MaskMap,
     ) -> Result<usize> {
+        self.trace_copybuf(out, to);
         let mut copied = out.copy_to(to)?;
         while !to.is_empty() {
             self.fill(out, masks);
+            self.trace_copybuf(out, to);
             match out.copy_to(to) {
                 Ok(0) => break,
                 Ok(n) => copied += n,

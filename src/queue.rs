@@ -30,25 +30,73 @@ use crate::event::{
 };
 use kernel::prelude::*;
 
-/// Where a queued record's time comes from.  The queue asks only when it stores a new record,
-/// so an event that merges or is lost costs no clock read (the C monitor stamps only the events
-/// it queues, too).
-pub(crate) trait Clock {
+/// What the queue needs from its surroundings: the time for new records, and observers of
+/// what it does (the monitor fires the C monitor's tracepoints from them; tests ignore them).
+/// The queue asks for the time only when it stores a new record, so an event that merges or is
+/// lost costs no clock read (the C monitor stamps only the events it queues, too).
+pub(crate) trait Env {
     /// The current time in nanoseconds.
     fn now(&self) -> u64;
+
+    /// Record `rec` was queued: appended, or with `at_head` (UNMOUNT) put first.
+    #[inline(always)]
+    fn queued(&self, _queue: &Queue, _rec: &Record, _at_head: bool) {}
+
+    /// An event merged into record `rec`, which is shown merged.
+    #[inline(always)]
+    fn merged(&self, _queue: &Queue, _rec: &Record) {}
+
+    /// An event is about to be counted as lost.
+    #[inline(always)]
+    fn lost(&self, _queue: &Queue) {}
+
+    /// Record `rec` was taken for the reader.
+    #[inline(always)]
+    fn popped(&self, _queue: &Queue, _rec: &Record) {}
+
+    /// A metadata health change was reported, with masks `old_mask` and `new_mask`, as
+    /// `event` with the mask it will be queued with (nothing is queued if that is empty).
+    #[inline(always)]
+    fn metadata(&self, _queue: &Queue, _old_mask: u32, _new_mask: u32, _event: &Event) {}
 }
 
-/// A fixed time, for tests and for callers that already read the clock.
-impl Clock for u64 {
+/// A fixed time, and no observers, for tests and for callers that already read the clock.
+impl Env for u64 {
     fn now(&self) -> u64 {
         *self
     }
 }
 
-/// A borrowed clock is a clock.
-impl<C: Clock> Clock for &C {
+/// A borrowed environment is an environment.
+impl<C: Env> Env for &C {
+    #[inline(always)]
     fn now(&self) -> u64 {
         (**self).now()
+    }
+
+    #[inline(always)]
+    fn queued(&self, queue: &Queue, rec: &Record, at_head: bool) {
+        (**self).queued(queue, rec, at_head)
+    }
+
+    #[inline(always)]
+    fn merged(&self, queue: &Queue, rec: &Record) {
+        (**self).merged(queue, rec)
+    }
+
+    #[inline(always)]
+    fn lost(&self, queue: &Queue) {
+        (**self).lost(queue)
+    }
+
+    #[inline(always)]
+    fn popped(&self, queue: &Queue, rec: &Record) {
+        (**self).popped(queue, rec)
+    }
+
+    #[inline(always)]
+    fn metadata(&self, queue: &Queue, old_mask: u32, new_mask: u32, event: &Event) {
+        (**self).metadata(queue, old_mask, new_mask, event)
     }
 }
 
@@ -213,7 +261,7 @@ pub(crate) struct Queue {
 
 impl Queue {
     /// Allocates a queue whose first record is RUNNING, stamped `now`.
-    pub(crate) fn new(verbose: bool, now: impl Clock) -> Result<Self> {
+    pub(crate) fn new(verbose: bool, now: impl Env) -> Result<Self> {
         let slots = Slots::new()?;
         // INVARIANT: `slots` has room for `CAPACITY` records and the queue is empty.
         let mut queue = Queue {
@@ -232,7 +280,7 @@ impl Queue {
         // The reader learns that the monitor works before anything else, so RUNNING is queued
         // before the monitor is reachable from the mount and can race with nothing.
         queue.stats.reported += 1;
-        queue.append(Event::Running, &now);
+        queue.append(Event::Running, &now, true);
         Ok(queue)
     }
 
@@ -246,7 +294,8 @@ impl Queue {
         self.verbose = verbose;
     }
 
-    /// Records waiting for the reader, LOST ones included.
+    /// Records waiting for the reader, LOST ones included (for KUnit).
+    #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) fn len(&self) -> usize {
         self.len + usize::from(self.unmount.is_some())
     }
@@ -256,9 +305,22 @@ impl Queue {
         self.len == 0 && self.unmount.is_none()
     }
 
-    /// Whether UNMOUNT has been queued; nothing is accepted after it.
+    /// Whether UNMOUNT has been queued; nothing is accepted after it (for KUnit).
+    #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) fn unmounted(&self) -> bool {
         self.unmounted
+    }
+
+    /// Records waiting, as C counts its `events` (LOST and UNMOUNT included), for tracing.
+    pub(crate) fn waiting(&self) -> u32 {
+        (self.len + usize::from(self.unmount.is_some())) as u32
+    }
+
+    /// Events lost and not yet recorded in a LOST record (C's `lost_prev_event`), for tracing.
+    /// A loss is recorded at once unless the reserve is exhausted, so this is mostly zero where
+    /// C's count grows while its queue stays full.
+    pub(crate) fn lost_prev(&self) -> u64 {
+        self.pending_lost
     }
 
     /// Records ever queued, LOST ones included (C's `events`).
@@ -295,9 +357,10 @@ impl Queue {
         self.slots.at_mut(self.newest)
     }
 
-    /// Queues `event` at the tail; the caller has checked for room.
+    /// Queues `event` at the tail; the caller has checked for room.  `first` says it is the
+    /// monitor's first record, which observers see as put at the head, as C inserts it.
     #[inline]
-    fn append(&mut self, event: Event, now: &impl Clock) {
+    fn append(&mut self, event: Event, now: &impl Env, first: bool) {
         let rec = Record {
             time_ns: now.now(),
             event,
@@ -316,11 +379,20 @@ impl Queue {
         if matches!(event, Event::Lost { .. }) {
             self.lost_records += 1;
         }
+        now.queued(self, &rec, first);
     }
 
     #[inline]
-    fn merge_newest(&mut self, event: &Event) -> bool {
-        self.newest_mut().is_some_and(|rec| rec.event.merge(event))
+    fn merge_newest(&mut self, event: &Event, now: &impl Env) -> bool {
+        let Some(rec) = self.newest_mut() else {
+            return false;
+        };
+        if !rec.event.merge(event) {
+            return false;
+        }
+        let rec = *rec;
+        now.merged(self, &rec);
+        true
     }
 
     #[inline]
@@ -329,17 +401,17 @@ impl Queue {
     }
 
     /// Writes deferred LOST and SHUTDOWN records if there is room now, in that order.
-    fn flush_pending(&mut self, now: &impl Clock) {
+    fn flush_pending(&mut self, now: &impl Env) {
         if self.pending_lost != 0 {
             let lost = Event::Lost {
                 count: self.pending_lost,
             };
-            if !self.merge_newest(&lost) {
+            if !self.merge_newest(&lost, now) {
                 if self.len >= PRIVILEGED_LIMIT {
                     // The shutdown, if any, must stay behind this record.
                     return;
                 }
-                self.append(lost, now);
+                self.append(lost, now, false);
             }
             self.pending_lost = 0;
         }
@@ -347,10 +419,10 @@ impl Queue {
             let shutdown = Event::Shutdown {
                 flags: self.pending_shutdown,
             };
-            if self.merge_newest(&shutdown) {
+            if self.merge_newest(&shutdown, now) {
                 self.stats.merged += 1;
             } else if self.len < PRIVILEGED_LIMIT {
-                self.append(shutdown, now);
+                self.append(shutdown, now, false);
             } else {
                 return;
             }
@@ -359,7 +431,8 @@ impl Queue {
     }
 
     /// Counts one lost event and records it in a LOST record as soon as it can.
-    fn lose(&mut self, now: &impl Clock) -> Outcome {
+    fn lose(&mut self, now: &impl Env) -> Outcome {
+        now.lost(self);
         self.stats.lost += 1;
         self.pending_lost += 1;
         self.flush_pending(now);
@@ -373,7 +446,7 @@ impl Queue {
     /// an ordinary event cannot merge, so the event is counted there at once (the general path
     /// would come to the same after two merge attempts).
     #[inline]
-    pub(crate) fn push(&mut self, event: Event, now: impl Clock) -> Outcome {
+    pub(crate) fn push(&mut self, event: Event, now: impl Env) -> Outcome {
         if self.len >= ORDINARY_LIMIT
             && !self.unmounted
             && matches!(
@@ -390,6 +463,9 @@ impl Queue {
                 *count = count.saturating_add(1);
                 self.stats.reported += 1;
                 self.stats.lost += 1;
+                // Observed after the count, which the observers do not show (C traces before
+                // it counts the loss in `lost_prev_event`, which is zero here).
+                now.lost(self);
                 return Outcome::Lost;
             }
         }
@@ -398,7 +474,7 @@ impl Queue {
 
     /// [`Queue::push`] for every other case.
     #[inline(never)]
-    fn push_general(&mut self, event: Event, now: impl Clock) -> Outcome {
+    fn push_general(&mut self, event: Event, now: impl Env) -> Outcome {
         let now = &now;
         if self.unmounted || matches!(event, Event::Running | Event::Unmount | Event::Lost { .. }) {
             // Nothing follows UNMOUNT, and the monitor makes RUNNING, UNMOUNT and LOST itself.
@@ -423,7 +499,7 @@ impl Queue {
             }
         }
 
-        if self.merge_newest(&event) {
+        if self.merge_newest(&event, now) {
             self.stats.merged += 1;
             return Outcome::Merged;
         }
@@ -433,7 +509,7 @@ impl Queue {
             ORDINARY_LIMIT
         };
         if self.len < limit {
-            self.append(event, now);
+            self.append(event, now, false);
             return Outcome::Queued;
         }
         match event {
@@ -456,41 +532,43 @@ impl Queue {
         new_mask: u32,
         secondary: u32,
         what: impl FnOnce(u32) -> Metadata,
-        now: impl Clock,
+        now: impl Env,
     ) -> Outcome {
         let mask = health.filter(self.verbose, old_mask, new_mask) & !secondary;
+        let event = Event::Metadata {
+            health,
+            what: what(mask),
+        };
+        now.metadata(self, old_mask, new_mask, &event);
         if mask == 0 {
             return Outcome::Ignored;
         }
-        self.push(
-            Event::Metadata {
-                health,
-                what: what(mask),
-            },
-            now,
-        )
+        self.push(event, now)
     }
 
     /// Puts UNMOUNT at the head of the queue, so that the reader learns at once that the
     /// filesystem is going away, and refuses every event after it.
-    pub(crate) fn insert_unmount(&mut self, now: impl Clock) {
+    pub(crate) fn insert_unmount(&mut self, now: impl Env) {
         if self.unmounted {
             return;
         }
         self.unmounted = true;
         self.stats.reported += 1;
         self.stats.records += 1;
-        // INVARIANT: the first and only UNMOUNT record.
-        self.unmount = Some(Record {
+        let rec = Record {
             time_ns: now.now(),
             event: Event::Unmount,
-        });
+        };
+        // INVARIANT: the first and only UNMOUNT record.
+        self.unmount = Some(rec);
+        now.queued(self, &rec, true);
     }
 
     /// Takes the oldest record for the reader.
-    pub(crate) fn pop(&mut self, now: impl Clock) -> Option<Record> {
+    pub(crate) fn pop(&mut self, now: impl Env) -> Option<Record> {
         if let Some(rec) = self.unmount.take() {
             self.stats.delivered += 1;
+            now.popped(self, &rec);
             return Some(rec);
         }
         if self.len == 0 {
@@ -505,6 +583,7 @@ impl Queue {
         } else {
             self.stats.delivered += 1;
         }
+        now.popped(self, &rec);
         // A slot is free: whatever had to wait for one goes in now.
         if self.has_pending() {
             self.flush_pending(&now);
@@ -527,7 +606,7 @@ impl Queue {
         self.slots.release();
     }
 
-    /// The queued records, oldest first, without taking them (for tests and tracing).
+    /// The queued records, oldest first, without taking them (for KUnit and tracing).
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Record> + '_ {
         let ring = (0..self.len).filter_map(move |i| self.slots.get(self.slot(i)));
         Iterator::chain(self.unmount.iter(), ring)

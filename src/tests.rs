@@ -566,7 +566,7 @@ mod queue {
 #[kernel::prelude::kunit_tests(xfs_healthmon_v0)]
 mod v0_records {
     use super::*;
-    use crate::ffi::XfsMasks;
+    use crate::file::XfsMasks;
 
     const T: u64 = 0x1122_3344_5566_7788;
 
@@ -721,46 +721,28 @@ mod v0_records {
 mod abi {
     use super::*;
 
-    extern "C" {
-        static xfs_hm_c_ioc_health_monitor: u32;
-        static xfs_hm_c_ioc_fd_on_monitored_fs: u32;
-        static xfs_hm_c_event_size: u32;
-        static xfs_hm_c_monitor_size: u32;
-        static xfs_hm_c_sick_ino_secondary: u32;
-        static xfs_hm_c_sick_fs_secondary: u32;
-        static xfs_hm_c_sick_ag_secondary: u32;
-        static xfs_hm_c_sick_rg_secondary: u32;
-        static xfs_hm_c_fserr_metadata: u32;
-        static xfs_hm_c_dev_rt: u32;
-        static xfs_hm_c_shutdown_device_removed: u32;
-        static xfs_hm_c_v0_offsets: [u32; 19];
-    }
+    use crate::xfs::c_abi;
 
     #[test]
     fn constants_match_the_c_headers() {
-        // SAFETY: Constants defined in rust/healthmon_shim.c, never written.
-        unsafe {
-            assert_eq!(xfs_hm_c_ioc_health_monitor, uapi::XFS_IOC_HEALTH_MONITOR);
-            assert_eq!(
-                xfs_hm_c_ioc_fd_on_monitored_fs,
-                uapi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS
-            );
-            assert_eq!(xfs_hm_c_event_size as usize, uapi::V0_SIZE);
-            assert_eq!(
-                xfs_hm_c_monitor_size as usize,
-                core::mem::size_of::<uapi::HealthMonitor>()
-            );
-            assert_eq!(xfs_hm_c_sick_ino_secondary, uapi::SICK_INO_SECONDARY);
-            assert_eq!(xfs_hm_c_sick_fs_secondary, uapi::SICK_FS_SECONDARY);
-            assert_eq!(xfs_hm_c_sick_ag_secondary, uapi::SICK_AG_SECONDARY);
-            assert_eq!(xfs_hm_c_sick_rg_secondary, uapi::SICK_RG_SECONDARY);
-            assert_eq!(xfs_hm_c_fserr_metadata, uapi::FSERR_METADATA);
-            assert_eq!(xfs_hm_c_dev_rt, uapi::XFS_DEV_RT);
-            assert_eq!(
-                xfs_hm_c_shutdown_device_removed,
-                uapi::SHUTDOWN_DEVICE_REMOVED
-            );
-        }
+        let c = c_abi();
+        assert_eq!(c.ioc_health_monitor, uapi::XFS_IOC_HEALTH_MONITOR);
+        assert_eq!(
+            c.ioc_fd_on_monitored_fs,
+            uapi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS
+        );
+        assert_eq!(c.event_size as usize, uapi::V0_SIZE);
+        assert_eq!(
+            c.monitor_size as usize,
+            core::mem::size_of::<uapi::HealthMonitor>()
+        );
+        assert_eq!(c.sick_ino_secondary, uapi::SICK_INO_SECONDARY);
+        assert_eq!(c.sick_fs_secondary, uapi::SICK_FS_SECONDARY);
+        assert_eq!(c.sick_ag_secondary, uapi::SICK_AG_SECONDARY);
+        assert_eq!(c.sick_rg_secondary, uapi::SICK_RG_SECONDARY);
+        assert_eq!(c.fserr_metadata, uapi::FSERR_METADATA);
+        assert_eq!(c.dev_rt, uapi::XFS_DEV_RT);
+        assert_eq!(c.shutdown_device_removed, uapi::SHUTDOWN_DEVICE_REMOVED);
     }
 
     #[test]
@@ -786,8 +768,7 @@ mod abi {
             uapi::V0_FILE_ERROR,
             uapi::V0_PAD,
         ];
-        // SAFETY: A constant array defined in rust/healthmon_shim.c.
-        let theirs = unsafe { &xfs_hm_c_v0_offsets };
+        let theirs = c_abi().v0_offsets;
         for (a, b) in ours.iter().zip(theirs.iter()) {
             assert_eq!(*a, *b as usize);
         }
@@ -813,7 +794,7 @@ mod abi {
 #[kernel::prelude::kunit_tests(xfs_healthmon_read)]
 mod read {
     use super::*;
-    use crate::ffi::XfsMasks;
+    use crate::file::XfsMasks;
     use crate::monitor::{
         Monitor,
         MonitorRef,
@@ -925,11 +906,10 @@ mod read {
 
 #[kernel::prelude::kunit_tests(xfs_healthmon_lifetime)]
 mod lifetime {
-    use crate::ffi::{
-        self,
-        TestMount, //
-    };
+    use crate::exports;
     use crate::monitor::Monitor;
+    use crate::xfs::TestMount;
+    use core::ptr::NonNull;
     use kernel::prelude::*;
     use kernel::sync::atomic::Relaxed;
 
@@ -946,27 +926,27 @@ mod lifetime {
     fn report_finds_a_monitor_past_its_last_reference() -> Result {
         let mp = TestMount::new()?;
         let hm = Monitor::create(0, false)?;
-        Monitor::attach(&hm, mp.ptr())?;
+        Monitor::attach(&hm, mp.mount())?;
         assert_eq!(hm.test_refs().as_atomic().load(Relaxed), 2);
         Monitor::detach(&hm);
-        assert!(mp.monitor().is_null());
+        assert!(mp.monitor().is_none());
         // The pointer as a racing report read it, and the count as the last put leaves it.
         // SAFETY: Only `hm`'s drop frees the monitor (forcing the count to zero below frees
         // nothing), and `hm` drops at the end of the test, after the pointer is retracted.
-        unsafe { mp.publish(core::ptr::from_ref::<Monitor>(&hm).cast_mut().cast()) };
+        unsafe { mp.publish(Some(NonNull::from(&*hm).cast())) };
         assert!(hm.test_refs().dec_and_test());
         let (before, _) = hm.stats();
         // SAFETY: `mp` is a live (test) mount for the duration of these calls.
         unsafe {
-            ffi::xfs_healthmon_report_shutdown(mp.ptr().as_ptr(), 1 << 2);
-            ffi::xfs_healthmon_report_media(mp.ptr().as_ptr(), 1, 64, 8);
-            ffi::xfs_healthmon_report_fs(mp.ptr().as_ptr(), SICK, 0, 1);
+            exports::xfs_healthmon_report_shutdown(mp.raw(), 1 << 2);
+            exports::xfs_healthmon_report_media(mp.raw(), 1, 64, 8);
+            exports::xfs_healthmon_report_fs(mp.raw(), SICK, 0, 1);
         }
         let (after, _) = hm.stats();
         let refs = hm.test_refs().as_atomic().load(Relaxed);
         // Retract the pointer and give the count back to `hm`, whose drop frees the monitor.
         // SAFETY: Publishing NULL retracts the pointer; no monitor has to stay allocated.
-        unsafe { mp.publish(core::ptr::null_mut()) };
+        unsafe { mp.publish(None) };
         hm.test_refs().set(1);
         assert_eq!(refs, 0);
         assert_eq!(after.reported, before.reported);
@@ -979,13 +959,13 @@ mod lifetime {
     fn report_reaches_an_attached_monitor() -> Result {
         let mp = TestMount::new()?;
         let hm = Monitor::create(0, false)?;
-        Monitor::attach(&hm, mp.ptr())?;
+        Monitor::attach(&hm, mp.mount())?;
         let (before, _) = hm.stats();
         // SAFETY: `mp` is a live (test) mount for the duration of these calls.
         unsafe {
-            ffi::xfs_healthmon_report_shutdown(mp.ptr().as_ptr(), 1 << 2);
-            ffi::xfs_healthmon_report_media(mp.ptr().as_ptr(), 1, 64, 8);
-            ffi::xfs_healthmon_report_fs(mp.ptr().as_ptr(), SICK, 0, 1);
+            exports::xfs_healthmon_report_shutdown(mp.raw(), 1 << 2);
+            exports::xfs_healthmon_report_media(mp.raw(), 1, 64, 8);
+            exports::xfs_healthmon_report_fs(mp.raw(), SICK, 0, 1);
         }
         let (after, _) = hm.stats();
         Monitor::detach(&hm);
@@ -1002,7 +982,7 @@ mod lifetime {
     fn detach_keeps_the_reference_it_cannot_retract() -> Result {
         let mp = TestMount::new()?;
         let hm = Monitor::create(0, false)?;
-        Monitor::attach(&hm, mp.ptr())?;
+        Monitor::attach(&hm, mp.mount())?;
         mp.orphan(true);
         Monitor::detach(&hm);
         let refs = hm.test_refs().as_atomic().load(Relaxed);
@@ -1013,11 +993,11 @@ mod lifetime {
             Monitor::detach(&hm);
         } else {
             // SAFETY: Publishing NULL retracts the pointer; no monitor has to stay allocated.
-            unsafe { mp.publish(core::ptr::null_mut()) };
+            unsafe { mp.publish(None) };
         }
         assert_eq!(refs, 2);
-        assert_eq!(still, core::ptr::from_ref::<Monitor>(&hm).cast_mut().cast());
-        assert!(mp.monitor().is_null());
+        assert_eq!(still, Some(NonNull::from(&*hm).cast()));
+        assert!(mp.monitor().is_none());
         assert_eq!(hm.test_refs().as_atomic().load(Relaxed), 1);
         Ok(())
     }

@@ -98,6 +98,10 @@ pub(crate) const V0_FILE_ERROR: usize = E + 28;
 /// `pad[2]`, always zero.
 pub(crate) const V0_PAD: usize = 48;
 
+// Every field ends before the padding, which ends the record.
+const _: () = assert!(V0_FILE_ERROR + 4 <= V0_PAD && V0_INODE_INO + 8 <= V0_PAD);
+const _: () = assert!(V0_PAD + 16 == V0_SIZE);
+
 /// `struct xfs_health_monitor`: the argument of `XFS_IOC_HEALTH_MONITOR`.
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
