@@ -250,7 +250,7 @@ fn fd_on_monitored_fs(hm: &Monitor, arg: UserPtr) -> Result {
 unsafe extern "C" fn ioctl(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
     // SAFETY: `file` is a live monitor file.
     let hm = unsafe { monitor(file) };
-    let arg = UserPtr::from_addr(arg as usize);
+    let arg = UserPtr::from_addr(arg);
     let result = match cmd {
         uapi::XFS_IOC_HEALTH_MONITOR => reconfigure(hm, arg),
         uapi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS => fd_on_monitored_fs(hm, arg),
