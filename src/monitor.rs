@@ -673,10 +673,15 @@ impl Monitor {
         // wake-up is a new edge, which epoll reports once.  So a merge wakes only if the file
         // was polled since the last wake-up (an epoll_wait() that took the previous edge polls
         // the file again): every edge C would report is reported, while a burst of merges costs
-        // one wake-up per look of the poller, not one per merge.  (An event counted in the
-        // newest LOST record is a loss, for which C wakes nobody.)
+        // one wake-up per look of the poller, not one per merge.  The same goes for an event
+        // counted in the newest LOST record, or deferred (C wakes when it merges a loss into
+        // its LOST event).  What C gives and this does not: an extra edge for a merge while
+        // the poller's own look is under way (that look already sees the merged record), and
+        // for a merge seen through a nested epoll instance that stops polling its members at
+        // the first ready one (then this file is not looked at, and the edge waits for the
+        // next new record).
         let news = events.queue.records() != records;
-        let edge = matches!(outcome, Outcome::Merged) && events.polled_since_wake;
+        let edge = !matches!(outcome, Outcome::Ignored) && events.polled_since_wake;
         if (news && (events.sleepers || events.polled)) || edge {
             events.sleepers = false;
             events.polled_since_wake = false;
@@ -770,20 +775,40 @@ impl Monitor {
     fn fill(&self, out: &mut OutBuf, masks: &impl MaskMap) {
         loop {
             let mut events = self.events.lock();
-            for _ in 0..READ_BATCH {
-                if out.room() == 0 {
-                    return;
-                }
-                let Some(rec) = events.queue.pop(self.live()) else {
-                    return;
-                };
-                trace::event(trace::Kind::Format, || {
-                    (self.live().mon(&events.queue), trace_event(&rec.event))
-                });
-                out.put(&rec.event.encode_v0(rec.time_ns, masks));
-            }
+            let more = self.fill_batch(&mut events, out, masks);
+            // Records taken from the queue must stay visible to other readers and to pollers,
+            // who look under this lock: as buffered bytes, before the lock goes.  (Left to the
+            // end of the read, a second reader could find neither records nor bytes while this
+            // one copies to userspace, and sleep with bytes to read.)
+            self.buffered.store(out.pending(), Relaxed);
             drop(events);
+            if !more {
+                return;
+            }
         }
+    }
+
+    /// Formats up to `READ_BATCH` queued records into `out`; says whether there may be more
+    /// that fit.
+    fn fill_batch(
+        &self,
+        events: &mut SpinLockGuard<'_, Events>,
+        out: &mut OutBuf,
+        masks: &impl MaskMap,
+    ) -> bool {
+        for _ in 0..READ_BATCH {
+            if out.room() == 0 {
+                return false;
+            }
+            let Some(rec) = events.queue.pop(self.live()) else {
+                return false;
+            };
+            trace::event(trace::Kind::Format, || {
+                (self.live().mon(&events.queue), trace_event(&rec.event))
+            });
+            out.put(&rec.event.encode_v0(rec.time_ns, masks));
+        }
+        true
     }
 
     /// Reads V0 records into `to`: first what is left of a partly read record, then as many
