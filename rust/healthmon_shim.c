@@ -113,6 +113,26 @@ void *xfs_hm_inode_report_lock(struct xfs_inode *ip, u64 *ino, u32 *gen)
 }
 
 /*
+ * xfs_hm_report_lock() for a file I/O error that fserror passed for an inode, with the inode's
+ * number and generation and the error's fields: one call where there would be two.
+ */
+void *xfs_hm_fileio_report_lock(struct xfs_inode *ip, const struct fserror_event *p,
+				struct xfs_hm_fileio *f)
+{
+	void *hm = xfs_hm_report_lock(ip->i_mount);
+
+	if (hm) {
+		f->ino = I_INO(ip);
+		f->gen = VFS_I(ip)->i_generation;
+		f->pos = p->pos;
+		f->len = p->len;
+		f->type = p->type;
+		f->error = p->error;
+	}
+	return hm;
+}
+
+/*
  * xfs_hm_report_lock() for a group's mount, with the group's number and its kind: 0 for an AG,
  * 1 for a realtime group, -1 for anything else.
  */
@@ -165,15 +185,6 @@ u32 xfs_hm_mount_dev(struct xfs_mount *mp)
 void xfs_hm_free_rcu(void *p)
 {
 	kvfree_rcu_mightsleep(p);
-}
-
-/* An fserror event's range and (negative) errno; returns its type. */
-u32 xfs_hm_fserror_fields(const struct fserror_event *p, s64 *pos, u64 *len, int *error)
-{
-	*pos = p->pos;
-	*len = p->len;
-	*error = p->error;
-	return p->type;
 }
 
 /* The mount of the XFS file that XFS_IOC_HEALTH_MONITOR was called on. */

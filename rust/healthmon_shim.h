@@ -18,6 +18,18 @@ void xfs_hm_attach_lock(void);
 void xfs_hm_attach_unlock(void);
 bool xfs_hm_monitored(struct xfs_mount *mp);
 void *xfs_hm_report_lock(struct xfs_mount *mp);
+/* What a file I/O error report needs of the inode and of fserror's event. */
+struct xfs_hm_fileio {
+	u64 ino;
+	s64 pos;
+	u64 len;
+	u32 gen;
+	u32 type;	/* enum fserror_type */
+	int error;	/* negative */
+};
+
+void *xfs_hm_fileio_report_lock(struct xfs_inode *ip, const struct fserror_event *p,
+				struct xfs_hm_fileio *f);
 void *xfs_hm_inode_report_lock(struct xfs_inode *ip, u64 *ino, u32 *gen);
 void *xfs_hm_group_report_lock(struct xfs_group *xg, u32 *gno, int *kind);
 void xfs_hm_report_unlock(void *hm);
@@ -27,7 +39,6 @@ struct super_block *xfs_hm_mount_sb(struct xfs_mount *mp);
 struct xfs_mount *xfs_hm_sb_mount(struct super_block *sb);
 u32 xfs_hm_mount_dev(struct xfs_mount *mp);
 void xfs_hm_free_rcu(void *p);
-u32 xfs_hm_fserror_fields(const struct fserror_event *p, s64 *pos, u64 *len, int *error);
 struct xfs_mount *xfs_hm_file_mount(struct file *file);
 bool xfs_hm_may_monitor(struct file *file);
 int xfs_hm_anon_inode_getfd(const struct file_operations *fops, void *priv);

@@ -199,22 +199,22 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
         return;
     };
     // SAFETY: `ip` is a live inode for this call (see above).
-    let Some((found, ino, gen)) = unsafe { Inode::from_raw(ip) }.and_then(Inode::report_lock)
+    let Some((found, f)) = unsafe { Inode::from_raw(ip) }.and_then(|ip| ip.fileio_report_lock(p))
     else {
         return;
     };
-    let fields = p.fields();
-    let Some(op) = FileIo::from_fserror(fields.ty) else {
+    // Dropping `found` releases the lock when the error is not a file I/O error.
+    let Some(op) = FileIo::from_fserror(f.ty) else {
         return;
     };
     let event = Event::FileIo {
         op,
-        ino,
-        gen,
-        pos: fields.pos as u64,
-        len: fields.len,
+        ino: f.ino,
+        gen: f.gen,
+        pos: f.pos as u64,
+        len: f.len,
         // Userspace gets a positive errno.
-        error: fields.error.wrapping_neg(),
+        error: f.error.wrapping_neg(),
     };
     Monitor::report_file_ioerror(found, event, p);
 }

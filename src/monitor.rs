@@ -155,20 +155,41 @@ impl OutBuf {
 
 /// A monitor's queue environment: the realtime clock its records are stamped with, and the C
 /// monitor's tracepoints, which need the filesystem's device number.
+///
+/// The tracepoints' closures capture the device by value and at most one reference, so that
+/// they travel in registers and a disabled tracepoint leaves nothing to build (see
+/// [`trace`]).
+#[derive(Clone, Copy)]
 struct Live {
     dev: u32,
 }
 
-impl Live {
-    /// The monitor as the tracepoints show it.
-    fn mon(&self, queue: &Queue) -> trace::Mon {
-        trace::Mon {
-            dev: self.dev,
-            events: queue.waiting(),
-            lost_prev: queue.lost_prev(),
-            ..Default::default()
-        }
+/// The monitor of device `dev` with `queue` as the tracepoints show it.
+fn mon_of(dev: u32, queue: &Queue) -> trace::Mon {
+    trace::Mon {
+        dev,
+        events: queue.waiting(),
+        lost_prev: queue.lost_prev(),
+        ..Default::default()
     }
+}
+
+/// The monitor of device `dev` as the report tracepoints show it: they print only the device.
+fn trace_report_mon(dev: u32) -> trace::Mon {
+    trace::Mon {
+        dev,
+        ..Default::default()
+    }
+}
+
+/// The record of `queue` that a queue observer shows: the head or the newest.
+fn trace_record(queue: &Queue, at_head: bool) -> trace::Event {
+    let rec = if at_head {
+        queue.iter().next()
+    } else {
+        queue.newest()
+    };
+    rec.map(|rec| trace_event(&rec.event)).unwrap_or_default()
 }
 
 impl Env for Live {
@@ -177,47 +198,103 @@ impl Env for Live {
     }
 
     #[inline(always)]
-    fn queued(&self, queue: &Queue, rec: &Record, at_head: bool) {
-        let kind = if at_head {
-            trace::Kind::Insert
+    fn queued(&self, queue: &Queue, at_head: bool) {
+        let dev = self.dev;
+        if at_head {
+            trace::event(trace::Kind::Insert, move || {
+                (mon_of(dev, queue), trace_record(queue, true))
+            });
         } else {
-            trace::Kind::Push
-        };
-        trace::event(kind, || (self.mon(queue), trace_event(&rec.event)));
+            trace::event(trace::Kind::Push, move || {
+                (mon_of(dev, queue), trace_record(queue, false))
+            });
+        }
     }
 
     #[inline(always)]
-    fn merged(&self, queue: &Queue, rec: &Record) {
-        trace::event(trace::Kind::Merge, || {
-            (self.mon(queue), trace_event(&rec.event))
+    fn merged(&self, queue: &Queue) {
+        let dev = self.dev;
+        trace::event(trace::Kind::Merge, move || {
+            (mon_of(dev, queue), trace_record(queue, false))
         });
     }
 
     #[inline(always)]
     fn lost(&self, queue: &Queue) {
-        trace::monitor(trace::Kind::LostEvent, || self.mon(queue));
+        let dev = self.dev;
+        trace::monitor(trace::Kind::LostEvent, move || mon_of(dev, queue));
     }
 
     #[inline(always)]
     fn popped(&self, queue: &Queue, rec: &Record) {
-        trace::event(trace::Kind::Pop, || {
-            (self.mon(queue), trace_event(&rec.event))
-        });
+        if trace::enabled(trace::Kind::Pop) {
+            trace_record_event(trace::Kind::Pop, self.dev, queue, rec.event);
+        }
     }
 
     #[inline(always)]
-    fn metadata(&self, queue: &Queue, old_mask: u32, new_mask: u32, event: &Event) {
-        let Event::Metadata { what, .. } = event else {
-            return;
-        };
-        let domain = match what {
-            Metadata::Fs { .. } => trace::MetadataDomain::Fs,
-            Metadata::Ag { .. } | Metadata::Rtgroup { .. } => trace::MetadataDomain::Group,
-            Metadata::Inode { .. } => trace::MetadataDomain::Inode,
-        };
+    fn metadata(&self, _queue: &Queue, old_mask: u32, new_mask: u32, event: &Event) {
+        if let Some(domain) = metadata_domain(event) {
+            if trace::report_metadata_on(domain) {
+                trace_report_metadata(self.dev, old_mask, new_mask, *event);
+            }
+        }
+    }
+}
+
+/// Fires event tracepoint `kind`, which the caller found enabled, for `event` of `queue`.
+///
+/// Out of line and taking the event by value: a closure that borrowed the caller's record would
+/// keep that record in memory (a copy per record read) even while the tracepoint is disabled.
+#[cold]
+#[inline(never)]
+fn trace_record_event(kind: trace::Kind, dev: u32, queue: &Queue, event: Event) {
+    trace::event(kind, || (mon_of(dev, queue), trace_event(&event)));
+}
+
+/// Which `xfs_healthmon_report_*` tracepoint a metadata event fires.
+#[inline(always)]
+fn metadata_domain(event: &Event) -> Option<trace::MetadataDomain> {
+    let Event::Metadata { what, .. } = event else {
+        return None;
+    };
+    Some(match what {
+        Metadata::Fs { .. } => trace::MetadataDomain::Fs,
+        Metadata::Ag { .. } | Metadata::Rtgroup { .. } => trace::MetadataDomain::Group,
+        Metadata::Inode { .. } => trace::MetadataDomain::Inode,
+    })
+}
+
+/// Fires the report tracepoint of a metadata event, which the caller found enabled.
+///
+/// Out of line and taking values, so that the report path builds nothing for a disabled
+/// tracepoint.
+#[cold]
+#[inline(never)]
+fn trace_report_metadata(dev: u32, old_mask: u32, new_mask: u32, event: Event) {
+    if let Some(domain) = metadata_domain(&event) {
         trace::report_metadata(domain, || {
-            (self.mon(queue), old_mask, new_mask, trace_event(event))
+            (
+                trace_report_mon(dev),
+                old_mask,
+                new_mask,
+                trace_event(&event),
+            )
         });
+    }
+}
+
+/// Fires the report tracepoint of a shutdown or media error, which are the events reported on
+/// their own (see [`trace_report_metadata`] for why this is out of line).
+#[cold]
+#[inline(never)]
+fn trace_report(dev: u32, event: Event) {
+    match event {
+        Event::Shutdown { flags } => trace::report_shutdown(|| trace_report_mon(dev), flags),
+        Event::Media { dev: fdev, .. } => {
+            trace::report_media(|| (trace_report_mon(dev), trace_event(&event)), fdev.raw())
+        }
+        _ => {}
     }
 }
 
@@ -283,7 +360,7 @@ pub(crate) struct Events {
     /// every new record wakes the wait queue, as the C monitor always does.
     polled: bool,
     /// The file has been polled since the last wake-up: the next merge wakes the wait queue
-    /// (see `push_locked`).
+    /// (see `Reporting::finish`).
     polled_since_wake: bool,
 }
 
@@ -321,6 +398,80 @@ pub(crate) struct Monitor {
 
 // The shims lock the monitor's address as a `spinlock_t`.
 const _: () = assert!(core::mem::offset_of!(Monitor, events) == 0);
+
+/// A report under way: a monitor that has not detached, its queue lock held.
+///
+/// Dropping it without [`Reporting::finish`] releases the lock but wakes nobody.
+///
+/// Reports go through this, not a closure run under the lock, so that the whole report path is
+/// inlined into each of XFS's report functions whatever the size of the queue's code (a closure
+/// shared by two of them would be a call).
+#[must_use]
+struct Reporting<'a> {
+    this: &'a Monitor,
+    events: SpinLockGuard<'a, Events>,
+    /// The queue's environment.
+    live: Live,
+    /// The records queued before the report, to tell whether it queued one.
+    records: u64,
+}
+
+impl<'a> Reporting<'a> {
+    /// Starts a report with `events`, the lock of `this`'s queue, unless the monitor has
+    /// detached: then a report must not touch the queue, whose ring may be freed (see
+    /// [`Monitor::detach`] and [`Monitor::put`]), and `events` is released.
+    #[inline(always)]
+    fn new(this: &'a Monitor, events: SpinLockGuard<'a, Events>) -> Option<Self> {
+        if events.detached {
+            return None;
+        }
+        let records = events.queue.records();
+        Some(Self {
+            this,
+            live: this.live(),
+            records,
+            events,
+        })
+    }
+
+    /// Ends the report whose outcome was `outcome`: wakes whoever waits for a new or merged
+    /// record, then releases the lock.
+    ///
+    /// The wake-up happens before the unlock, so a report touches the monitor only while it
+    /// holds the lock that keeps the monitor allocated (C wakes under its lock too).  This
+    /// nests the wait queue's lock in `events`, as a blocked reader already does (the condvar
+    /// prepares and finishes its wait with `events` held); nothing nests them the other way
+    /// (`poll` registers before it takes `events`, `detach` wakes after dropping it, and the
+    /// wake callbacks run under the wait queue's lock never take `events`).
+    #[inline(always)]
+    fn finish(mut self, outcome: Outcome) -> Outcome {
+        // Wake for a new record (a new LOST record, too), as C does.  Blocked readers registered
+        // under this lock; pollers cannot be counted, so once polled, always.
+        //
+        // C also wakes for every merge.  A merge changes a record that was already queued, so
+        // the queue was readable before it: a blocked reader (it sleeps only on an empty queue)
+        // and a level-triggered poller gain nothing.  An edge-triggered epoll user does: each
+        // wake-up is a new edge, which epoll reports once.  So a merge wakes only if the file
+        // was polled since the last wake-up (an epoll_wait() that took the previous edge polls
+        // the file again): every edge C would report is reported, while a burst of merges costs
+        // one wake-up per look of the poller, not one per merge.  The same goes for an event
+        // counted in the newest LOST record, or deferred (C wakes when it merges a loss into
+        // its LOST event).  What C gives and this does not: an extra edge for a merge while
+        // the poller's own look is under way (that look already sees the merged record), and
+        // for a merge seen through a nested epoll instance that stops polling its members at
+        // the first ready one (then this file is not looked at, and the edge waits for the
+        // next new record).
+        let events = &mut *self.events;
+        let news = events.queue.records() != self.records;
+        let edge = !matches!(outcome, Outcome::Ignored) && events.polled_since_wake;
+        if (news && (events.sleepers || events.polled)) || edge {
+            events.sleepers = false;
+            events.polled_since_wake = false;
+            self.this.wait.notify_all();
+        }
+        outcome
+    }
+}
 
 /// A counted reference to a [`Monitor`].
 ///
@@ -416,7 +567,7 @@ impl Monitor {
             let (live, queue) = (this.live(), &events.queue);
             for rec in queue.iter() {
                 trace::event(trace::Kind::Drop, || {
-                    (live.mon(queue), trace_event(&rec.event))
+                    (mon_of(live.dev, queue), trace_event(&rec.event))
                 });
             }
         }
@@ -444,57 +595,71 @@ impl Monitor {
         unsafe { xfs::free_rcu(ptr.cast()) };
     }
 
-    /// Runs `push` on the queue of the monitor that `found` found on a mount, with the lock that
-    /// `found` holds, which is released on return.
-    fn report_with(
-        found: LockedMonitor,
-        push: impl FnOnce(&mut Queue, &Live) -> Outcome,
-    ) -> Outcome {
+    /// Starts a report to the monitor that `found` found on a mount, with the lock that `found`
+    /// holds; `None` (and the lock released) if the monitor has detached.
+    ///
+    /// # Safety
+    ///
+    /// Neither the result nor anything taken from it (`this`, or any other reference of lifetime
+    /// `'a`, which the caller is free to choose) may be used once the result is finished or
+    /// dropped: that releases the lock, and the monitor is only known to stay allocated while
+    /// the lock is held.
+    #[inline(always)]
+    unsafe fn found<'a>(found: LockedMonitor) -> Option<Reporting<'a>> {
         let ptr = found.into_locked().cast::<Monitor>();
         // SAFETY: The monitor stays allocated while its queue lock is held (that lock is an RCU
         // read-side critical section, and the memory is freed a grace period after the monitor
-        // was retracted from the mount it was found on).  We hold the lock until `events` is
-        // dropped at the end of `push_locked`.  `this` (and the guard's reference to the lock)
-        // stay in scope until then, just past the unlock, as the reference of any lock guard
-        // whose release may let the memory go does; nothing is read or written through them
-        // after the unlock.
+        // was retracted from the mount it was found on).  The lock is held until the
+        // `Reporting`, which holds its guard, is dropped.  `this` (and the guard's reference to
+        // the lock) stay in the caller's scope until then, just past the unlock, as the
+        // reference of any lock guard whose release may let the memory go does; nothing is read
+        // or written through them after the unlock (the caller's contract).
         let this = unsafe { ptr.as_ref() };
         // SAFETY: `found` held the spinlock at the monitor's address, which is that of
         // `this.events` (checked at compile time), and handed it to us.
         let events = unsafe { Guard::new(&this.events, ()) };
-        this.push_locked(events, push)
+        Reporting::new(this, events)
     }
 
     /// Reports an event to the monitor that `found` found.  A detached monitor ignores it.
+    #[inline(always)]
     pub(crate) fn report(found: LockedMonitor, event: Event) -> Outcome {
-        Self::report_with(found, |queue, live| {
-            match event {
-                Event::Shutdown { flags } => {
-                    trace::report_shutdown(|| live.mon(queue), flags);
-                }
-                Event::Media { dev, .. } => {
-                    trace::report_media(|| (live.mon(queue), trace_event(&event)), dev.raw());
-                }
-                _ => {}
-            }
-            queue.push(event, live)
-        })
+        // SAFETY: `r` is consumed by `finish` below, and nothing taken from it is used after.
+        let Some(mut r) = (unsafe { Self::found(found) }) else {
+            return Outcome::Ignored;
+        };
+        let on = match event {
+            Event::Shutdown { .. } => trace::report_shutdown_on(),
+            Event::Media { .. } => trace::report_media_on(),
+            _ => false,
+        };
+        if on {
+            trace_report(r.live.dev, event);
+        }
+        let outcome = r.events.queue.push(event, r.live);
+        r.finish(outcome)
     }
 
     /// Reports a file I/O error, which fserror passed as `p`, to the monitor that `found` found.
+    #[inline(always)]
     pub(crate) fn report_file_ioerror(
         found: LockedMonitor,
         event: Event,
         p: &FserrorEvent,
     ) -> Outcome {
-        Self::report_with(found, |queue, live| {
-            trace::report_file_ioerror(|| live.mon(queue), p);
-            queue.push(event, live)
-        })
+        // SAFETY: `r` is consumed by `finish` below, and nothing taken from it is used after.
+        let Some(mut r) = (unsafe { Self::found(found) }) else {
+            return Outcome::Ignored;
+        };
+        let dev = r.live.dev;
+        trace::report_file_ioerror(move || trace_report_mon(dev), p);
+        let outcome = r.events.queue.push(event, r.live);
+        r.finish(outcome)
     }
 
     /// Reports a metadata health change (see [`Queue::push_metadata`]) to the monitor that
     /// `found` found; the verbosity that filters it is read under the same lock as the queue.
+    #[inline(always)]
     pub(crate) fn report_metadata(
         found: LockedMonitor,
         health: Health,
@@ -503,9 +668,15 @@ impl Monitor {
         secondary: u32,
         what: impl FnOnce(u32) -> Metadata,
     ) -> Outcome {
-        Self::report_with(found, |queue, live| {
-            queue.push_metadata(health, old_mask, new_mask, secondary, what, live)
-        })
+        // SAFETY: `r` is consumed by `finish` below, and nothing taken from it is used after.
+        let Some(mut r) = (unsafe { Self::found(found) }) else {
+            return Outcome::Ignored;
+        };
+        let outcome = r
+            .events
+            .queue
+            .push_metadata(health, old_mask, new_mask, secondary, what, r.live);
+        r.finish(outcome)
     }
 
     /// A reference to the monitor attached to `mp`, if any, for the unmount.
@@ -639,61 +810,17 @@ impl Monitor {
 
     /// The monitor as the tracepoints show it (takes the queue lock).
     fn trace_mon(&self) -> trace::Mon {
-        self.live().mon(&self.events.lock().queue)
-    }
-
-    /// Offers an event to the queue with `push`, unless the monitor has detached, and wakes
-    /// whoever waits for a new or merged record; `events` is released on return.
-    ///
-    /// The wake-up happens before the unlock, so a report touches the monitor only while it
-    /// holds the lock that keeps the monitor allocated (C wakes under its lock too).  This
-    /// nests the wait queue's lock in `events`, as a blocked reader already does (the condvar
-    /// prepares and finishes its wait with `events` held); nothing nests them the other way
-    /// (`poll` registers before it takes `events`, `detach` wakes after dropping it, and the
-    /// wake callbacks run under the wait queue's lock never take `events`).
-    #[inline]
-    fn push_locked(
-        &self,
-        mut events: SpinLockGuard<'_, Events>,
-        push: impl FnOnce(&mut Queue, &Live) -> Outcome,
-    ) -> Outcome {
-        // Once detached, a report must not touch the queue: its ring may be freed (see
-        // `detach` and `put`).
-        if events.detached {
-            return Outcome::Ignored;
-        }
-        let records = events.queue.records();
-        let outcome = push(&mut events.queue, &self.live());
-        // Wake for a new record (a new LOST record, too), as C does.  Blocked readers registered
-        // under this lock; pollers cannot be counted, so once polled, always.
-        //
-        // C also wakes for every merge.  A merge changes a record that was already queued, so
-        // the queue was readable before it: a blocked reader (it sleeps only on an empty queue)
-        // and a level-triggered poller gain nothing.  An edge-triggered epoll user does: each
-        // wake-up is a new edge, which epoll reports once.  So a merge wakes only if the file
-        // was polled since the last wake-up (an epoll_wait() that took the previous edge polls
-        // the file again): every edge C would report is reported, while a burst of merges costs
-        // one wake-up per look of the poller, not one per merge.  The same goes for an event
-        // counted in the newest LOST record, or deferred (C wakes when it merges a loss into
-        // its LOST event).  What C gives and this does not: an extra edge for a merge while
-        // the poller's own look is under way (that look already sees the merged record), and
-        // for a merge seen through a nested epoll instance that stops polling its members at
-        // the first ready one (then this file is not looked at, and the edge waits for the
-        // next new record).
-        let news = events.queue.records() != records;
-        let edge = !matches!(outcome, Outcome::Ignored) && events.polled_since_wake;
-        if (news && (events.sleepers || events.polled)) || edge {
-            events.sleepers = false;
-            events.polled_since_wake = false;
-            self.wait.notify_all();
-        }
-        outcome
+        mon_of(self.dev, &self.events.lock().queue)
     }
 
     /// Reports an event without a mount, for KUnit.  A detached monitor ignores it.
     #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) fn push(&self, event: Event) -> Outcome {
-        self.push_locked(self.events.lock(), |queue, live| queue.push(event, live))
+        let Some(mut r) = Reporting::new(self, self.events.lock()) else {
+            return Outcome::Ignored;
+        };
+        let outcome = r.events.queue.push(event, r.live);
+        r.finish(outcome)
     }
 
     /// Mount `mp` is unmounting: UNMOUNT goes to the head of the queue and the monitor
@@ -701,7 +828,7 @@ impl Monitor {
     pub(crate) fn unmount(this: &MonitorRef, mp: &Mount) {
         let mut events = this.events.lock();
         trace::monitor(trace::Kind::ReportUnmount, || {
-            this.live().mon(&events.queue)
+            mon_of(this.dev, &events.queue)
         });
         events.queue.insert_unmount(this.live());
         drop(events);
@@ -803,9 +930,9 @@ impl Monitor {
             let Some(rec) = events.queue.pop(self.live()) else {
                 return false;
             };
-            trace::event(trace::Kind::Format, || {
-                (self.live().mon(&events.queue), trace_event(&rec.event))
-            });
+            if trace::enabled(trace::Kind::Format) {
+                trace_record_event(trace::Kind::Format, self.dev, &events.queue, rec.event);
+            }
             out.put(&rec.event.encode_v0(rec.time_ns, masks));
         }
         true

@@ -38,13 +38,17 @@ pub(crate) trait Env {
     /// The current time in nanoseconds.
     fn now(&self) -> u64;
 
-    /// Record `rec` was queued: appended, or with `at_head` (UNMOUNT) put first.
+    /// A record was queued: appended as the newest, or with `at_head` put first (UNMOUNT, or
+    /// the monitor's first record, which C inserts there).
+    ///
+    /// Observers find the record in the queue, so that the common case of nobody observing
+    /// costs no copy of it.
     #[inline(always)]
-    fn queued(&self, _queue: &Queue, _rec: &Record, _at_head: bool) {}
+    fn queued(&self, _queue: &Queue, _at_head: bool) {}
 
-    /// An event merged into record `rec`, which is shown merged.
+    /// An event merged into the newest record, which is shown merged.
     #[inline(always)]
-    fn merged(&self, _queue: &Queue, _rec: &Record) {}
+    fn merged(&self, _queue: &Queue) {}
 
     /// An event is about to be counted as lost.
     #[inline(always)]
@@ -75,13 +79,13 @@ impl<C: Env> Env for &C {
     }
 
     #[inline(always)]
-    fn queued(&self, queue: &Queue, rec: &Record, at_head: bool) {
-        (**self).queued(queue, rec, at_head)
+    fn queued(&self, queue: &Queue, at_head: bool) {
+        (**self).queued(queue, at_head)
     }
 
     #[inline(always)]
-    fn merged(&self, queue: &Queue, rec: &Record) {
-        (**self).merged(queue, rec)
+    fn merged(&self, queue: &Queue) {
+        (**self).merged(queue)
     }
 
     #[inline(always)]
@@ -158,6 +162,12 @@ impl Slots {
     }
 
     /// The record at a position found by [`Slots::put`], without dividing by `CHUNK` again.
+    #[inline]
+    fn at(&self, at: Pos) -> Option<&Record> {
+        self.chunks.get(at.chunk)?.get(at.index)
+    }
+
+    /// [`Slots::at`], to change the record.
     #[inline]
     fn at_mut(&mut self, at: Pos) -> Option<&mut Record> {
         self.chunks.get_mut(at.chunk)?.get_mut(at.index)
@@ -349,6 +359,15 @@ impl Queue {
         }
     }
 
+    /// The newest record, if any (UNMOUNT is never the newest).
+    #[inline]
+    pub(crate) fn newest(&self) -> Option<&Record> {
+        if self.len == 0 {
+            return None;
+        }
+        self.slots.at(self.newest)
+    }
+
     #[inline]
     fn newest_mut(&mut self) -> Option<&mut Record> {
         if self.len == 0 {
@@ -379,7 +398,7 @@ impl Queue {
         if matches!(event, Event::Lost { .. }) {
             self.lost_records += 1;
         }
-        now.queued(self, &rec, first);
+        now.queued(self, first);
     }
 
     #[inline]
@@ -390,8 +409,7 @@ impl Queue {
         if !rec.event.merge(event) {
             return false;
         }
-        let rec = *rec;
-        now.merged(self, &rec);
+        now.merged(self);
         true
     }
 
@@ -445,7 +463,7 @@ impl Queue {
     /// report functions: the queue is full and its newest record is the LOST record, into which
     /// an ordinary event cannot merge, so the event is counted there at once (the general path
     /// would come to the same after two merge attempts).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, event: Event, now: impl Env) -> Outcome {
         if self.len >= ORDINARY_LIMIT
             && !self.unmounted
@@ -525,6 +543,7 @@ impl Queue {
     /// Offers a metadata health report: `old_mask` and `new_mask` are the object's `XFS_SICK_*`
     /// bits before and after, `secondary` the bits never sent to userspace, and `what` builds the
     /// object for the mask to report.  Nothing is queued (or counted) for an empty mask.
+    #[inline(always)]
     pub(crate) fn push_metadata(
         &mut self,
         health: Health,
@@ -561,7 +580,7 @@ impl Queue {
         };
         // INVARIANT: the first and only UNMOUNT record.
         self.unmount = Some(rec);
-        now.queued(self, &rec, true);
+        now.queued(self, true);
     }
 
     /// Takes the oldest record for the reader.

@@ -16,6 +16,7 @@ use crate::event::{
     Metadata, //
 };
 use crate::queue::{
+    Env,
     Outcome,
     Queue,
     Record,
@@ -345,6 +346,63 @@ mod queue {
         assert!(CAPACITY * core::mem::size_of::<Record>() <= QUEUE_BYTES);
         assert!(QUEUE_BYTES <= 32 * 1024);
         assert!(ORDINARY_LIMIT >= C_MAX_EVENTS);
+    }
+
+    /// An environment that writes down what the queue tells its observers, with the record each
+    /// shows, found in the queue as the monitor's tracepoints find it.
+    struct Observer {
+        seen: core::cell::RefCell<KVec<(u8, Option<Event>)>>,
+    }
+
+    impl Observer {
+        fn note(&self, what: u8, rec: Option<&Record>) {
+            let seen = (what, rec.map(|rec| rec.event));
+            assert!(self.seen.borrow_mut().push(seen, GFP_KERNEL).is_ok());
+        }
+    }
+
+    impl Env for Observer {
+        fn now(&self) -> u64 {
+            1
+        }
+
+        fn queued(&self, queue: &Queue, at_head: bool) {
+            if at_head {
+                self.note(b'I', queue.iter().next());
+            } else {
+                self.note(b'P', queue.newest());
+            }
+        }
+
+        fn merged(&self, queue: &Queue) {
+            self.note(b'M', queue.newest());
+        }
+
+        fn lost(&self, _queue: &Queue) {
+            self.note(b'L', None);
+        }
+    }
+
+    #[test]
+    fn observers_find_the_record_in_the_queue() -> Result {
+        let obs = Observer {
+            seen: core::cell::RefCell::new(KVec::new()),
+        };
+        let mut q = Queue::new(false, &obs)?;
+        assert_eq!(q.push(media(MediaDev::Data, 0, 8), &obs), Outcome::Queued);
+        assert_eq!(q.push(media(MediaDev::Data, 8, 8), &obs), Outcome::Merged);
+        assert_eq!(q.push(sick_inode(128, 1, 1), &obs), Outcome::Queued);
+        q.insert_unmount(&obs);
+        let seen = obs.seen.borrow();
+        let want = [
+            (b'I', Some(Event::Running)),
+            (b'P', Some(media(MediaDev::Data, 0, 8))),
+            (b'M', Some(media(MediaDev::Data, 0, 16))),
+            (b'P', Some(sick_inode(128, 1, 1))),
+            (b'I', Some(Event::Unmount)),
+        ];
+        assert_eq!(&seen[..], &want[..]);
+        Ok(())
     }
 
     #[test]

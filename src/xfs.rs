@@ -79,6 +79,11 @@ mod shim {
         pub(super) fn xfs_hm_attach_unlock();
         pub(super) fn xfs_hm_monitored(mp: *mut xfs_mount) -> bool;
         pub(super) fn xfs_hm_report_lock(mp: *mut xfs_mount) -> *mut c_void;
+        pub(super) fn xfs_hm_fileio_report_lock(
+            ip: *mut xfs_inode,
+            p: *const fserror_event,
+            f: *mut super::FileIoFields,
+        ) -> *mut c_void;
         pub(super) fn xfs_hm_inode_report_lock(
             ip: *mut xfs_inode,
             ino: *mut u64,
@@ -96,12 +101,6 @@ mod shim {
         pub(super) fn xfs_hm_sb_mount(sb: *mut super_block) -> *mut xfs_mount;
         pub(super) fn xfs_hm_mount_dev(mp: *mut xfs_mount) -> u32;
         pub(super) fn xfs_hm_free_rcu(p: *mut c_void);
-        pub(super) fn xfs_hm_fserror_fields(
-            p: *const fserror_event,
-            pos: *mut i64,
-            len: *mut u64,
-            error: *mut c_int,
-        ) -> u32;
         pub(super) fn xfs_hm_file_mount(file: *mut bindings::file) -> *mut xfs_mount;
         pub(super) fn xfs_hm_may_monitor(file: *mut bindings::file) -> bool;
         pub(super) fn xfs_hm_anon_inode_getfd(
@@ -209,6 +208,20 @@ impl Inode {
         // SAFETY: The shim's result, with the lock it holds.
         Some((unsafe { LockedMonitor::new(hm) }?, ino, gen))
     }
+
+    /// [`Inode::report_lock`] for file I/O error `p` on this inode, with the inode's and the
+    /// error's fields, read in the same call.
+    #[inline]
+    pub(crate) fn fileio_report_lock(
+        &self,
+        p: &FserrorEvent,
+    ) -> Option<(LockedMonitor, FileIoFields)> {
+        let mut f = FileIoFields::default();
+        // SAFETY: A live inode and fserror event, and a valid place to write.
+        let hm = unsafe { shim::xfs_hm_fileio_report_lock(self.0.get(), p.0.get(), &mut f) };
+        // SAFETY: The shim's result, with the lock it holds.
+        Some((unsafe { LockedMonitor::new(hm) }?, f))
+    }
 }
 
 /// What kind of group a [`Group`] is.
@@ -247,14 +260,21 @@ impl Group {
     }
 }
 
-/// The fields of an fserror event that a report needs.
-pub(crate) struct FserrorFields {
-    /// `enum fserror_type`.
-    pub(crate) ty: u32,
+/// What a file I/O error report needs of the inode and of fserror's event
+/// (`struct xfs_hm_fileio` of the shim).
+#[repr(C)]
+#[derive(Default)]
+pub(crate) struct FileIoFields {
+    /// The inode number.
+    pub(crate) ino: u64,
     /// Start of the file range.
     pub(crate) pos: i64,
     /// Length of the file range.
     pub(crate) len: u64,
+    /// The inode generation.
+    pub(crate) gen: u32,
+    /// `enum fserror_type`.
+    pub(crate) ty: u32,
     /// The negative errno.
     pub(crate) error: i32,
 }
@@ -268,20 +288,6 @@ impl FserrorEvent {
     pub(crate) unsafe fn from_raw<'a>(ptr: *const raw::fserror_event) -> Option<&'a FserrorEvent> {
         // SAFETY: A transparent wrapper; the caller guarantees the event lives for `'a`.
         unsafe { ptr.cast::<FserrorEvent>().as_ref() }
-    }
-
-    /// Its type, range and errno.
-    pub(crate) fn fields(&self) -> FserrorFields {
-        let (mut pos, mut len, mut error) = (0, 0, 0);
-        // SAFETY: A live event, and the others valid places to write.
-        let ty =
-            unsafe { shim::xfs_hm_fserror_fields(self.0.get(), &mut pos, &mut len, &mut error) };
-        FserrorFields {
-            ty,
-            pos,
-            len,
-            error,
-        }
     }
 }
 
@@ -706,7 +712,8 @@ pub(crate) mod trace {
     }
 
     /// Declares the tracepoints' `struct tracepoint`s, defined by `xfs_trace.o` in this module,
-    /// and one function per tracepoint that says whether it is enabled.
+    /// and one function per tracepoint that says whether it is enabled (for callers that fire
+    /// it from a cold function of their own, which takes values, not a closure).
     macro_rules! tracepoints {
         ($($enabled:ident => $tp:ident,)*) => {
             // `struct tracepoint` holds types bindgen cannot express (hence the lint); only
@@ -719,7 +726,7 @@ pub(crate) mod trace {
             }
             $(
                 #[inline(always)]
-                fn $enabled() -> bool {
+                pub(crate) fn $enabled() -> bool {
                     #[cfg(CONFIG_TRACEPOINTS)]
                     // SAFETY: A tracepoint of this module's `xfs_trace.o`, whose static key may
                     // always be tested.
@@ -775,13 +782,26 @@ pub(crate) mod trace {
         }
     }
 
+    // Each function below tests the static key inline and leaves the rest to a cold function
+    // of its own, so that a disabled tracepoint costs its caller a no-op jump and nothing else:
+    // no call that keeps the caller from being inlined, no arguments built before the jump.
+    // Callers keep the closures small (at most two values or references, which travel in
+    // registers), for the same reason.
+
     /// Fires a tracepoint of a monitor (`ReadStart` to `LostEvent`), with the state `mon` gives.
     #[inline(always)]
     pub(crate) fn monitor(kind: Kind, mon: impl FnOnce() -> Mon) {
         if enabled(kind) {
-            // SAFETY: A valid state, read during the call only.
-            unsafe { shim::xfs_hm_trace_monitor(kind, &mon()) }
+            fire_monitor(kind, mon);
         }
+    }
+
+    /// The out-of-line part of [`monitor`].
+    #[cold]
+    #[inline(never)]
+    fn fire_monitor(kind: Kind, mon: impl FnOnce() -> Mon) {
+        // SAFETY: A valid state, read during the call only.
+        unsafe { shim::xfs_hm_trace_monitor(kind, &mon()) }
     }
 
     /// Fires a tracepoint of an event (`Insert` to `Merge`), with the state and event `args`
@@ -789,10 +809,17 @@ pub(crate) mod trace {
     #[inline(always)]
     pub(crate) fn event(kind: Kind, args: impl FnOnce() -> (Mon, Event)) {
         if enabled(kind) {
-            let (mon, ev) = args();
-            // SAFETY: A valid state and event, read during the call only.
-            unsafe { shim::xfs_hm_trace_event(kind, &mon, &ev) }
+            fire_event(kind, args);
         }
+    }
+
+    /// The out-of-line part of [`event`].
+    #[cold]
+    #[inline(never)]
+    fn fire_event(kind: Kind, args: impl FnOnce() -> (Mon, Event)) {
+        let (mon, ev) = args();
+        // SAFETY: A valid state and event, read during the call only.
+        unsafe { shim::xfs_hm_trace_event(kind, &mon, &ev) }
     }
 
     /// Fires `xfs_healthmon_report_{fs,group,inode}` (by the event's domain).
@@ -801,16 +828,28 @@ pub(crate) mod trace {
         domain_on: MetadataDomain,
         args: impl FnOnce() -> (Mon, u32, u32, Event),
     ) {
-        let on = match domain_on {
+        if report_metadata_on(domain_on) {
+            fire_report_metadata(args);
+        }
+    }
+
+    /// Whether `xfs_healthmon_report_{fs,group,inode}` (by `domain`) is enabled.
+    #[inline(always)]
+    pub(crate) fn report_metadata_on(domain: MetadataDomain) -> bool {
+        match domain {
             MetadataDomain::Fs => report_fs_on(),
             MetadataDomain::Group => report_group_on(),
             MetadataDomain::Inode => report_inode_on(),
-        };
-        if on {
-            let (mon, old, new, ev) = args();
-            // SAFETY: A valid state and event, read during the call only.
-            unsafe { shim::xfs_hm_trace_report_metadata(&mon, old, new, &ev) }
         }
+    }
+
+    /// The out-of-line part of [`report_metadata`].
+    #[cold]
+    #[inline(never)]
+    fn fire_report_metadata(args: impl FnOnce() -> (Mon, u32, u32, Event)) {
+        let (mon, old, new, ev) = args();
+        // SAFETY: A valid state and event, read during the call only.
+        unsafe { shim::xfs_hm_trace_report_metadata(&mon, old, new, &ev) }
     }
 
     /// Which of the metadata report tracepoints a report fires.
@@ -827,28 +866,49 @@ pub(crate) mod trace {
     #[inline(always)]
     pub(crate) fn report_shutdown(mon: impl FnOnce() -> Mon, flags: u32) {
         if report_shutdown_on() {
-            // SAFETY: A valid state, read during the call only.
-            unsafe { shim::xfs_hm_trace_report_shutdown(&mon(), flags) }
+            fire_report_shutdown(mon, flags);
         }
+    }
+
+    /// The out-of-line part of [`report_shutdown`].
+    #[cold]
+    #[inline(never)]
+    fn fire_report_shutdown(mon: impl FnOnce() -> Mon, flags: u32) {
+        // SAFETY: A valid state, read during the call only.
+        unsafe { shim::xfs_hm_trace_report_shutdown(&mon(), flags) }
     }
 
     /// Fires `xfs_healthmon_report_media` for device `fdev` (`enum xfs_device`).
     #[inline(always)]
     pub(crate) fn report_media(args: impl FnOnce() -> (Mon, Event), fdev: u32) {
         if report_media_on() {
-            let (mon, ev) = args();
-            // SAFETY: A valid state and event, read during the call only.
-            unsafe { shim::xfs_hm_trace_report_media(&mon, fdev, &ev) }
+            fire_report_media(args, fdev);
         }
+    }
+
+    /// The out-of-line part of [`report_media`].
+    #[cold]
+    #[inline(never)]
+    fn fire_report_media(args: impl FnOnce() -> (Mon, Event), fdev: u32) {
+        let (mon, ev) = args();
+        // SAFETY: A valid state and event, read during the call only.
+        unsafe { shim::xfs_hm_trace_report_media(&mon, fdev, &ev) }
     }
 
     /// Fires `xfs_healthmon_report_file_ioerror` with fserror's event.
     #[inline(always)]
     pub(crate) fn report_file_ioerror(mon: impl FnOnce() -> Mon, p: &FserrorEvent) {
         if report_file_ioerror_on() {
-            // SAFETY: A valid state, and a live fserror event, read during the call only.
-            unsafe { shim::xfs_hm_trace_report_file_ioerror(&mon(), p.0.get()) }
+            fire_report_file_ioerror(mon, p);
         }
+    }
+
+    /// The out-of-line part of [`report_file_ioerror`].
+    #[cold]
+    #[inline(never)]
+    fn fire_report_file_ioerror(mon: impl FnOnce() -> Mon, p: &FserrorEvent) {
+        // SAFETY: A valid state, and a live fserror event, read during the call only.
+        unsafe { shim::xfs_hm_trace_report_file_ioerror(&mon(), p.0.get()) }
     }
 
     /// Fires `xfs_healthmon_copybuf`: the buffer in `mon`, `iter_count` bytes of room.
