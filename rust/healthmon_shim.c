@@ -116,6 +116,14 @@ void *xfs_hm_inode_report_lock(struct xfs_inode *ip, u64 *ino, u32 *gen)
  * xfs_hm_report_lock() for a file I/O error that fserror passed for an inode, with the inode's
  * number and generation and the error's fields: one call where there would be two.
  */
+/* The layout of struct FileIoFields in src/xfs.rs, which asserts the same. */
+static_assert(sizeof(struct xfs_hm_fileio) == 40);
+static_assert(offsetof(struct xfs_hm_fileio, pos) == 8);
+static_assert(offsetof(struct xfs_hm_fileio, len) == 16);
+static_assert(offsetof(struct xfs_hm_fileio, gen) == 24);
+static_assert(offsetof(struct xfs_hm_fileio, type) == 28);
+static_assert(offsetof(struct xfs_hm_fileio, error) == 32);
+
 void *xfs_hm_fileio_report_lock(struct xfs_inode *ip, const struct fserror_event *p,
 				struct xfs_hm_fileio *f)
 {

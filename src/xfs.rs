@@ -279,6 +279,16 @@ pub(crate) struct FileIoFields {
     pub(crate) error: i32,
 }
 
+// The layout of `struct xfs_hm_fileio`, which the shim asserts too.
+const _: () = {
+    assert!(core::mem::size_of::<FileIoFields>() == 40);
+    assert!(core::mem::offset_of!(FileIoFields, pos) == 8);
+    assert!(core::mem::offset_of!(FileIoFields, len) == 16);
+    assert!(core::mem::offset_of!(FileIoFields, gen) == 24);
+    assert!(core::mem::offset_of!(FileIoFields, ty) == 28);
+    assert!(core::mem::offset_of!(FileIoFields, error) == 32);
+};
+
 impl FserrorEvent {
     /// The event at `ptr`, or `None` for NULL.
     ///
