@@ -84,6 +84,13 @@ rc_d=${PIPESTATUS[0]}
 count "$tmp/diff"
 [ $rc_w = 0 ] && [ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_t = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
 
+# CI shows only the tail of this output: name what failed there, with the first lines of why.
+if [ $total_f -gt 0 ]; then
+	echo "what failed:"
+	cat "$tmp"/{warn,uapi,kunit,shell,stress,diff} 2>/dev/null |
+		grep -E -A6 'FAIL|not ok|did not run|run failed|produced no results' |
+		head -n 60
+fi
 log "all tests done in $(($(date +%s) - start))s"
 if [ $total_s -gt 0 ]; then
 	echo "$total_p passed, $total_f failed, $total_s skipped"
