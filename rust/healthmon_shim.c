@@ -461,7 +461,11 @@ void xfs_hm_test_mount_free(struct xfs_mount *mp)
 #endif
 
 #if IS_BUILTIN(CONFIG_KUNIT)
-/* The ABI as the C headers define it, for the crate's KUnit checks (src/xfs.rs, c_abi()). */
+/*
+ * The ABI as the C headers define it, for the crate's KUnit checks of its one Rust definition of
+ * each value (src/xfs.rs, c_abi(); src/tests.rs, the uapi suite).  The tables list each C enum in
+ * its declaration order, which is the order of the Rust enum's variants.
+ */
 const u32 xfs_hm_c_ioc_health_monitor = XFS_IOC_HEALTH_MONITOR;
 const u32 xfs_hm_c_ioc_fd_on_monitored_fs = XFS_IOC_HEALTH_FD_ON_MONITORED_FS;
 const u32 xfs_hm_c_event_size = sizeof(struct xfs_health_monitor_event);
@@ -471,29 +475,90 @@ const u32 xfs_hm_c_sick_fs_secondary = XFS_SICK_FS_SECONDARY;
 const u32 xfs_hm_c_sick_ag_secondary = XFS_SICK_AG_SECONDARY;
 const u32 xfs_hm_c_sick_rg_secondary = XFS_SICK_RG_SECONDARY;
 const u32 xfs_hm_c_fserr_metadata = FSERR_METADATA;
-const u32 xfs_hm_c_dev_rt = XFS_DEV_RT;
-const u32 xfs_hm_c_shutdown_device_removed = SHUTDOWN_DEVICE_REMOVED;
 
-/* Offsets of the V0 record's fields, in the order of src/uapi.rs. */
-const u32 xfs_hm_c_v0_offsets[] = {
-	offsetof(struct xfs_health_monitor_event, domain),
-	offsetof(struct xfs_health_monitor_event, type),
-	offsetof(struct xfs_health_monitor_event, time_ns),
-	offsetof(struct xfs_health_monitor_event, e.lost.count),
-	offsetof(struct xfs_health_monitor_event, e.fs.mask),
-	offsetof(struct xfs_health_monitor_event, e.group.mask),
-	offsetof(struct xfs_health_monitor_event, e.group.gno),
-	offsetof(struct xfs_health_monitor_event, e.inode.mask),
-	offsetof(struct xfs_health_monitor_event, e.inode.gen),
-	offsetof(struct xfs_health_monitor_event, e.inode.ino),
-	offsetof(struct xfs_health_monitor_event, e.shutdown.reasons),
-	offsetof(struct xfs_health_monitor_event, e.media.daddr),
-	offsetof(struct xfs_health_monitor_event, e.media.bbcount),
-	offsetof(struct xfs_health_monitor_event, e.filerange.pos),
-	offsetof(struct xfs_health_monitor_event, e.filerange.len),
-	offsetof(struct xfs_health_monitor_event, e.filerange.ino),
-	offsetof(struct xfs_health_monitor_event, e.filerange.gen),
-	offsetof(struct xfs_health_monitor_event, e.filerange.error),
-	offsetof(struct xfs_health_monitor_event, pad),
+/* enum xfs_healthmon_type, each with the V0 type it is reported as. */
+static const u32 c_types[][2] = {
+	{ XFS_HEALTHMON_RUNNING,	XFS_HEALTH_MONITOR_TYPE_RUNNING },
+	{ XFS_HEALTHMON_LOST,		XFS_HEALTH_MONITOR_TYPE_LOST },
+	{ XFS_HEALTHMON_UNMOUNT,	XFS_HEALTH_MONITOR_TYPE_UNMOUNT },
+	{ XFS_HEALTHMON_SHUTDOWN,	XFS_HEALTH_MONITOR_TYPE_SHUTDOWN },
+	{ XFS_HEALTHMON_SICK,		XFS_HEALTH_MONITOR_TYPE_SICK },
+	{ XFS_HEALTHMON_CORRUPT,	XFS_HEALTH_MONITOR_TYPE_CORRUPT },
+	{ XFS_HEALTHMON_HEALTHY,	XFS_HEALTH_MONITOR_TYPE_HEALTHY },
+	{ XFS_HEALTHMON_MEDIA_ERROR,	XFS_HEALTH_MONITOR_TYPE_MEDIA_ERROR },
+	{ XFS_HEALTHMON_BUFREAD,	XFS_HEALTH_MONITOR_TYPE_BUFREAD },
+	{ XFS_HEALTHMON_BUFWRITE,	XFS_HEALTH_MONITOR_TYPE_BUFWRITE },
+	{ XFS_HEALTHMON_DIOREAD,	XFS_HEALTH_MONITOR_TYPE_DIOREAD },
+	{ XFS_HEALTHMON_DIOWRITE,	XFS_HEALTH_MONITOR_TYPE_DIOWRITE },
+	{ XFS_HEALTHMON_DATALOST,	XFS_HEALTH_MONITOR_TYPE_DATALOST },
 };
+static_assert(ARRAY_SIZE(c_types) == XFS_HEALTHMON_DATALOST + 1);
+
+/* enum xfs_healthmon_domain, each with its V0 domain. */
+static const u32 c_domains[][2] = {
+	{ XFS_HEALTHMON_MOUNT,		XFS_HEALTH_MONITOR_DOMAIN_MOUNT },
+	{ XFS_HEALTHMON_FS,		XFS_HEALTH_MONITOR_DOMAIN_FS },
+	{ XFS_HEALTHMON_AG,		XFS_HEALTH_MONITOR_DOMAIN_AG },
+	{ XFS_HEALTHMON_INODE,		XFS_HEALTH_MONITOR_DOMAIN_INODE },
+	{ XFS_HEALTHMON_RTGROUP,	XFS_HEALTH_MONITOR_DOMAIN_RTGROUP },
+	{ XFS_HEALTHMON_DATADEV,	XFS_HEALTH_MONITOR_DOMAIN_DATADEV },
+	{ XFS_HEALTHMON_RTDEV,		XFS_HEALTH_MONITOR_DOMAIN_RTDEV },
+	{ XFS_HEALTHMON_LOGDEV,		XFS_HEALTH_MONITOR_DOMAIN_LOGDEV },
+	{ XFS_HEALTHMON_FILERANGE,	XFS_HEALTH_MONITOR_DOMAIN_FILERANGE },
+};
+static_assert(ARRAY_SIZE(c_domains) == XFS_HEALTHMON_FILERANGE + 1);
+
+/* enum xfs_device. */
+static const u32 c_devices[] = { XFS_DEV_DATA, XFS_DEV_LOG, XFS_DEV_RT };
+
+/* enum fserror_type, the file I/O errors (all but FSERR_METADATA, the last). */
+static const u32 c_fserror_types[] = {
+	FSERR_BUFFERED_READ, FSERR_BUFFERED_WRITE, FSERR_DIRECTIO_READ, FSERR_DIRECTIO_WRITE,
+	FSERR_DATA_LOST,
+};
+static_assert(ARRAY_SIZE(c_fserror_types) == FSERR_METADATA);
+
+/* SHUTDOWN_* flags, each with the V0 shutdown reason it is reported as. */
+static const u32 c_shutdown_reasons[][2] = {
+	{ SHUTDOWN_META_IO_ERROR,	XFS_HEALTH_SHUTDOWN_META_IO_ERROR },
+	{ SHUTDOWN_LOG_IO_ERROR,	XFS_HEALTH_SHUTDOWN_LOG_IO_ERROR },
+	{ SHUTDOWN_FORCE_UMOUNT,	XFS_HEALTH_SHUTDOWN_FORCE_UMOUNT },
+	{ SHUTDOWN_CORRUPT_INCORE,	XFS_HEALTH_SHUTDOWN_CORRUPT_INCORE },
+	{ SHUTDOWN_CORRUPT_ONDISK,	XFS_HEALTH_SHUTDOWN_CORRUPT_ONDISK },
+	{ SHUTDOWN_DEVICE_REMOVED,	XFS_HEALTH_SHUTDOWN_DEVICE_REMOVED },
+};
+
+#define V0_OFF(f)	offsetof(struct xfs_health_monitor_event, f)
+#define V0_SIZE(f)	sizeof_field(struct xfs_health_monitor_event, f)
+
+/* The V0 record: the offsets of its fields, in the order of src/tests.rs. */
+static const u32 c_v0_offsets[] = {
+	V0_OFF(domain), V0_OFF(type), V0_OFF(time_ns),
+	V0_OFF(e.lost.count),
+	V0_OFF(e.fs.mask),
+	V0_OFF(e.group.mask), V0_OFF(e.group.gno),
+	V0_OFF(e.inode.mask), V0_OFF(e.inode.gen), V0_OFF(e.inode.ino),
+	V0_OFF(e.shutdown.reasons),
+	V0_OFF(e.media.daddr), V0_OFF(e.media.bbcount),
+	V0_OFF(e.filerange.pos), V0_OFF(e.filerange.len), V0_OFF(e.filerange.ino),
+	V0_OFF(e.filerange.gen), V0_OFF(e.filerange.error),
+	V0_OFF(pad),
+};
+
+/* The sizes of the union and of its members, in the same order. */
+static const u32 c_v0_payload_sizes[] = {
+	V0_SIZE(e),
+	V0_SIZE(e.lost), V0_SIZE(e.fs), V0_SIZE(e.group), V0_SIZE(e.inode), V0_SIZE(e.shutdown),
+	V0_SIZE(e.media), V0_SIZE(e.filerange),
+};
+
+#define C_TABLE(t)	{ .v = (const u32 *)(t), .len = sizeof(t) / sizeof(u32) }
+
+const struct xfs_hm_c_table xfs_hm_c_types = C_TABLE(c_types);
+const struct xfs_hm_c_table xfs_hm_c_domains = C_TABLE(c_domains);
+const struct xfs_hm_c_table xfs_hm_c_devices = C_TABLE(c_devices);
+const struct xfs_hm_c_table xfs_hm_c_fserror_types = C_TABLE(c_fserror_types);
+const struct xfs_hm_c_table xfs_hm_c_shutdown_reasons = C_TABLE(c_shutdown_reasons);
+const struct xfs_hm_c_table xfs_hm_c_v0_offsets = C_TABLE(c_v0_offsets);
+const struct xfs_hm_c_table xfs_hm_c_v0_payload_sizes = C_TABLE(c_v0_payload_sizes);
 #endif

@@ -114,9 +114,20 @@ extern const u32 xfs_hm_c_sick_fs_secondary;
 extern const u32 xfs_hm_c_sick_ag_secondary;
 extern const u32 xfs_hm_c_sick_rg_secondary;
 extern const u32 xfs_hm_c_fserr_metadata;
-extern const u32 xfs_hm_c_dev_rt;
-extern const u32 xfs_hm_c_shutdown_device_removed;
-extern const u32 xfs_hm_c_v0_offsets[];
+
+/* A table of u32 values: @len of them at @v (pairs are two values each). */
+struct xfs_hm_c_table {
+	const u32 *v;
+	u32 len;
+};
+
+extern const struct xfs_hm_c_table xfs_hm_c_types;
+extern const struct xfs_hm_c_table xfs_hm_c_domains;
+extern const struct xfs_hm_c_table xfs_hm_c_devices;
+extern const struct xfs_hm_c_table xfs_hm_c_fserror_types;
+extern const struct xfs_hm_c_table xfs_hm_c_shutdown_reasons;
+extern const struct xfs_hm_c_table xfs_hm_c_v0_offsets;
+extern const struct xfs_hm_c_table xfs_hm_c_v0_payload_sizes;
 #endif
 
 #endif /* __XFS_HEALTHMON_SHIM_H__ */

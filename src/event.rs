@@ -4,139 +4,111 @@
 //! record that userspace reads.
 //!
 //! An [`Event`] is a Rust enum whose variants carry exactly the fields their kind needs, where the
-//! C monitor uses one struct with a union.  [`EventType`] and [`Domain`] keep the C numbering of
-//! `enum xfs_healthmon_type` and `enum xfs_healthmon_domain`, which is the ABI between XFS's call
-//! sites and the report functions.
+//! C monitor uses one struct with a union.  [`EventType`], [`Domain`], [`MediaDev`] and [`FileIo`]
+//! keep the C numbering of `enum xfs_healthmon_type`, `enum xfs_healthmon_domain`, `enum
+//! xfs_device` and `enum fserror_type`, which is the ABI between XFS's call sites and the report
+//! functions.
 
 use crate::uapi;
+use crate::uapi::{
+    c_enum,
+    V0FileRange,
+    V0Fs,
+    V0Group,
+    V0Inode,
+    V0Lost,
+    V0Media,
+    V0Record,
+    V0Shutdown,
+    V0Type, //
+};
 
-/// Event types, numbered as `enum xfs_healthmon_type` in `fs/xfs/xfs_healthmon.h`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u32)]
-pub(crate) enum EventType {
-    /// The monitor is running; always the first record.
-    Running = 0,
-    /// Events were lost.
-    Lost = 1,
-    /// The filesystem is unmounting.
-    Unmount = 2,
-    /// The filesystem shut down.
-    Shutdown = 3,
-    /// Runtime corruption was observed.
-    Sick = 4,
-    /// Fsck found corruption.
-    Corrupt = 5,
-    /// Fsck found a structure healthy.
-    Healthy = 6,
-    /// A media error on a device.
-    MediaError = 7,
-    /// Buffered read of a file range failed.
-    BufRead = 8,
-    /// Buffered write (writeback) of a file range failed.
-    BufWrite = 9,
-    /// Direct read of a file range failed.
-    DioRead = 10,
-    /// Direct write of a file range failed.
-    DioWrite = 11,
-    /// File data was lost to an out of band media error.
-    DataLost = 12,
+c_enum! {
+    /// Event types, numbered as `enum xfs_healthmon_type` in `fs/xfs/xfs_healthmon.h`: what XFS
+    /// passes to the metadata report functions.
+    pub(crate) enum EventType {
+        /// The monitor is running; always the first record.
+        Running = 0,
+        /// Events were lost.
+        Lost = 1,
+        /// The filesystem is unmounting.
+        Unmount = 2,
+        /// The filesystem shut down.
+        Shutdown = 3,
+        /// Runtime corruption was observed.
+        Sick = 4,
+        /// Fsck found corruption.
+        Corrupt = 5,
+        /// Fsck found a structure healthy.
+        Healthy = 6,
+        /// A media error on a device.
+        MediaError = 7,
+        /// Buffered read of a file range failed.
+        BufRead = 8,
+        /// Buffered write (writeback) of a file range failed.
+        BufWrite = 9,
+        /// Direct read of a file range failed.
+        DioRead = 10,
+        /// Direct write of a file range failed.
+        DioWrite = 11,
+        /// File data was lost to an out of band media error.
+        DataLost = 12,
+    }
 }
 
 impl EventType {
-    /// Every type, in C order.
-    pub(crate) const ALL: [EventType; 13] = [
-        EventType::Running,
-        EventType::Lost,
-        EventType::Unmount,
-        EventType::Shutdown,
-        EventType::Sick,
-        EventType::Corrupt,
-        EventType::Healthy,
-        EventType::MediaError,
-        EventType::BufRead,
-        EventType::BufWrite,
-        EventType::DioRead,
-        EventType::DioWrite,
-        EventType::DataLost,
-    ];
-
-    /// Converts the C enum value that XFS passes to the report functions.
-    pub(crate) fn from_raw(raw: u32) -> Option<Self> {
-        Self::ALL.get(usize::try_from(raw).ok()?).copied()
-    }
-
-    /// The `XFS_HEALTH_MONITOR_TYPE_*` value of this type in a V0 record.
-    pub(crate) fn v0(self) -> u32 {
+    /// The type of this event in a V0 record (the C monitor's table of the same name).
+    #[inline(always)]
+    pub(crate) fn v0(self) -> V0Type {
         match self {
-            EventType::Running => uapi::TYPE_RUNNING,
-            EventType::Lost => uapi::TYPE_LOST,
-            EventType::Unmount => uapi::TYPE_UNMOUNT,
-            EventType::Shutdown => uapi::TYPE_SHUTDOWN,
-            EventType::Sick => uapi::TYPE_SICK,
-            EventType::Corrupt => uapi::TYPE_CORRUPT,
-            EventType::Healthy => uapi::TYPE_HEALTHY,
-            EventType::MediaError => uapi::TYPE_MEDIA_ERROR,
-            EventType::BufRead => uapi::TYPE_BUFREAD,
-            EventType::BufWrite => uapi::TYPE_BUFWRITE,
-            EventType::DioRead => uapi::TYPE_DIOREAD,
-            EventType::DioWrite => uapi::TYPE_DIOWRITE,
-            EventType::DataLost => uapi::TYPE_DATALOST,
+            EventType::Running => V0Type::Running,
+            EventType::Lost => V0Type::Lost,
+            EventType::Unmount => V0Type::Unmount,
+            EventType::Shutdown => V0Type::Shutdown,
+            EventType::Sick => V0Type::Sick,
+            EventType::Corrupt => V0Type::Corrupt,
+            EventType::Healthy => V0Type::Healthy,
+            EventType::MediaError => V0Type::MediaError,
+            EventType::BufRead => V0Type::BufRead,
+            EventType::BufWrite => V0Type::BufWrite,
+            EventType::DioRead => V0Type::DioRead,
+            EventType::DioWrite => V0Type::DioWrite,
+            EventType::DataLost => V0Type::DataLost,
         }
     }
 }
 
-/// Event domains, numbered as `enum xfs_healthmon_domain` in `fs/xfs/xfs_healthmon.h`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u32)]
-pub(crate) enum Domain {
-    /// The whole mount.
-    Mount = 0,
-    /// Filesystem-wide metadata.
-    Fs = 1,
-    /// Allocation group metadata.
-    Ag = 2,
-    /// Inode metadata.
-    Inode = 3,
-    /// Realtime group metadata.
-    Rtgroup = 4,
-    /// The data device.
-    DataDev = 5,
-    /// The realtime device.
-    RtDev = 6,
-    /// The log device.
-    LogDev = 7,
-    /// A range of a file.
-    FileRange = 8,
+c_enum! {
+    /// Event domains, numbered as `enum xfs_healthmon_domain` in `fs/xfs/xfs_healthmon.h`; the
+    /// `XFS_HEALTH_MONITOR_DOMAIN_*` values of a V0 record are the same numbers.
+    pub(crate) enum Domain {
+        /// The whole mount.
+        Mount = 0,
+        /// Filesystem-wide metadata.
+        Fs = 1,
+        /// Allocation group metadata.
+        Ag = 2,
+        /// Inode metadata.
+        Inode = 3,
+        /// Realtime group metadata.
+        Rtgroup = 4,
+        /// The data device.
+        DataDev = 5,
+        /// The realtime device.
+        RtDev = 6,
+        /// The log device.
+        LogDev = 7,
+        /// A range of a file.
+        FileRange = 8,
+    }
 }
 
 impl Domain {
-    /// Every domain, in C order (for KUnit).
-    #[cfg(CONFIG_KUNIT = "y")]
-    pub(crate) const ALL: [Domain; 9] = [
-        Domain::Mount,
-        Domain::Fs,
-        Domain::Ag,
-        Domain::Inode,
-        Domain::Rtgroup,
-        Domain::DataDev,
-        Domain::RtDev,
-        Domain::LogDev,
-        Domain::FileRange,
-    ];
-
-    /// The `XFS_HEALTH_MONITOR_DOMAIN_*` value of this domain in a V0 record.
+    /// The `XFS_HEALTH_MONITOR_DOMAIN_*` value of this domain in a V0 record: the same number
+    /// (the `uapi` KUnit suite checks both C definitions).
+    #[inline(always)]
     pub(crate) fn v0(self) -> u32 {
-        match self {
-            Domain::Mount => uapi::DOMAIN_MOUNT,
-            Domain::Fs => uapi::DOMAIN_FS,
-            Domain::Ag => uapi::DOMAIN_AG,
-            Domain::Inode => uapi::DOMAIN_INODE,
-            Domain::Rtgroup => uapi::DOMAIN_RTGROUP,
-            Domain::DataDev => uapi::DOMAIN_DATADEV,
-            Domain::RtDev => uapi::DOMAIN_RTDEV,
-            Domain::LogDev => uapi::DOMAIN_LOGDEV,
-            Domain::FileRange => uapi::DOMAIN_FILERANGE,
-        }
+        self as u32
     }
 }
 
@@ -268,37 +240,19 @@ impl Metadata {
     }
 }
 
-/// The device of a media error.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum MediaDev {
-    /// The data device (`XFS_DEV_DATA`).
-    Data,
-    /// The log device (`XFS_DEV_LOG`).
-    Log,
-    /// The realtime device (`XFS_DEV_RT`).
-    Rt,
+c_enum! {
+    /// The device of a media error: `enum xfs_device` of `fs/xfs/libxfs/xfs_fs.h`.
+    pub(crate) enum MediaDev {
+        /// `XFS_DEV_DATA`.
+        Data = 1,
+        /// `XFS_DEV_LOG`.
+        Log = 2,
+        /// `XFS_DEV_RT`.
+        Rt = 3,
+    }
 }
 
 impl MediaDev {
-    /// Converts `enum xfs_device` (`XFS_DEV_DATA`, `XFS_DEV_LOG`, `XFS_DEV_RT`).
-    pub(crate) fn from_raw(raw: u32) -> Option<Self> {
-        match raw {
-            uapi::XFS_DEV_DATA => Some(MediaDev::Data),
-            uapi::XFS_DEV_LOG => Some(MediaDev::Log),
-            uapi::XFS_DEV_RT => Some(MediaDev::Rt),
-            _ => None,
-        }
-    }
-
-    /// The `enum xfs_device` value.
-    pub(crate) fn raw(self) -> u32 {
-        match self {
-            MediaDev::Data => uapi::XFS_DEV_DATA,
-            MediaDev::Log => uapi::XFS_DEV_LOG,
-            MediaDev::Rt => uapi::XFS_DEV_RT,
-        }
-    }
-
     fn domain(self) -> Domain {
         match self {
             MediaDev::Data => Domain::DataDev,
@@ -308,36 +262,25 @@ impl MediaDev {
     }
 }
 
-/// The operation of a file I/O error, as reported through fserror.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum FileIo {
-    /// Buffered read.
-    BufRead,
-    /// Buffered write.
-    BufWrite,
-    /// Direct read.
-    DioRead,
-    /// Direct write.
-    DioWrite,
-    /// Data lost to a media error.
-    DataLost,
+c_enum! {
+    /// The operation of a file I/O error: the file I/O values of `enum fserror_type` of
+    /// `include/linux/fserror.h`.  `FSERR_METADATA` is not one, and XFS filters it out before
+    /// calling us.
+    pub(crate) enum FileIo {
+        /// `FSERR_BUFFERED_READ`.
+        BufRead = 0,
+        /// `FSERR_BUFFERED_WRITE`.
+        BufWrite = 1,
+        /// `FSERR_DIRECTIO_READ`.
+        DioRead = 2,
+        /// `FSERR_DIRECTIO_WRITE`.
+        DioWrite = 3,
+        /// `FSERR_DATA_LOST`: data lost to a media error.
+        DataLost = 4,
+    }
 }
 
 impl FileIo {
-    /// Converts `enum fserror_type`; `FSERR_METADATA` (and anything unknown) is not a file I/O
-    /// error and XFS filters it out before calling us.
-    pub(crate) fn from_fserror(raw: u32) -> Option<Self> {
-        match raw {
-            uapi::FSERR_BUFFERED_READ => Some(FileIo::BufRead),
-            uapi::FSERR_BUFFERED_WRITE => Some(FileIo::BufWrite),
-            uapi::FSERR_DIRECTIO_READ => Some(FileIo::DioRead),
-            uapi::FSERR_DIRECTIO_WRITE => Some(FileIo::DioWrite),
-            uapi::FSERR_DATA_LOST => Some(FileIo::DataLost),
-            uapi::FSERR_METADATA => None,
-            _ => None,
-        }
-    }
-
     fn event_type(self) -> EventType {
         match self {
             FileIo::BufRead => EventType::BufRead,
@@ -513,37 +456,33 @@ impl Event {
     /// Encodes this event as a V0 record (`struct xfs_health_monitor_event`), byte for byte what
     /// the C monitor writes: native byte order, unused bytes zero, masks translated from the
     /// in-core `XFS_SICK_*` bits to the ioctl ones by `masks`.
-    pub(crate) fn encode_v0(&self, time_ns: u64, masks: &impl MaskMap) -> [u8; uapi::V0_SIZE] {
-        let mut rec = V0Writer([0u8; uapi::V0_SIZE]);
-        rec.u32(uapi::V0_DOMAIN, self.domain().v0());
-        rec.u32(uapi::V0_TYPE, self.event_type().v0());
-        rec.u64(uapi::V0_TIME_NS, time_ns);
+    pub(crate) fn encode_v0(&self, time_ns: u64, masks: &impl MaskMap) -> V0Record {
+        let rec = V0Record::new(self.domain().v0(), self.event_type().v0(), time_ns);
         match *self {
-            Event::Running | Event::Unmount => {}
-            Event::Lost { count } => rec.u64(uapi::V0_LOST_COUNT, count),
-            Event::Shutdown { flags } => {
-                rec.u32(uapi::V0_SHUTDOWN_REASONS, shutdown_reasons(flags))
-            }
+            Event::Running | Event::Unmount => rec,
+            Event::Lost { count } => rec.with(V0Lost { count }),
+            Event::Shutdown { flags } => rec.with(V0Shutdown {
+                reasons: shutdown_reasons(flags),
+            }),
             Event::Metadata { what, .. } => match what {
-                Metadata::Fs { mask } => rec.u32(uapi::V0_FS_MASK, masks.fs(mask)),
-                Metadata::Ag { group, mask } => {
-                    rec.u32(uapi::V0_GROUP_MASK, masks.perag(mask));
-                    rec.u32(uapi::V0_GROUP_GNO, group);
-                }
-                Metadata::Rtgroup { group, mask } => {
-                    rec.u32(uapi::V0_GROUP_MASK, masks.rtgroup(mask));
-                    rec.u32(uapi::V0_GROUP_GNO, group);
-                }
-                Metadata::Inode { ino, gen, mask } => {
-                    rec.u32(uapi::V0_INODE_MASK, masks.inode(mask));
-                    rec.u32(uapi::V0_INODE_GEN, gen);
-                    rec.u64(uapi::V0_INODE_INO, ino);
-                }
+                Metadata::Fs { mask } => rec.with(V0Fs {
+                    mask: masks.fs(mask),
+                }),
+                Metadata::Ag { group, mask } => rec.with(V0Group {
+                    mask: masks.perag(mask),
+                    gno: group,
+                }),
+                Metadata::Rtgroup { group, mask } => rec.with(V0Group {
+                    mask: masks.rtgroup(mask),
+                    gno: group,
+                }),
+                Metadata::Inode { ino, gen, mask } => rec.with(V0Inode {
+                    mask: masks.inode(mask),
+                    gen,
+                    ino,
+                }),
             },
-            Event::Media { daddr, bbcount, .. } => {
-                rec.u64(uapi::V0_MEDIA_DADDR, daddr);
-                rec.u64(uapi::V0_MEDIA_BBCOUNT, bbcount);
-            }
+            Event::Media { daddr, bbcount, .. } => rec.with(V0Media { daddr, bbcount }),
             Event::FileIo {
                 ino,
                 gen,
@@ -551,15 +490,14 @@ impl Event {
                 len,
                 error,
                 ..
-            } => {
-                rec.u64(uapi::V0_FILE_POS, pos);
-                rec.u64(uapi::V0_FILE_LEN, len);
-                rec.u64(uapi::V0_FILE_INO, ino);
-                rec.u32(uapi::V0_FILE_GEN, gen);
-                rec.u32(uapi::V0_FILE_ERROR, error.unsigned_abs());
-            }
+            } => rec.with(V0FileRange {
+                pos,
+                len,
+                ino,
+                gen,
+                error: error.unsigned_abs(),
+            }),
         }
-        rec.0
     }
 }
 
@@ -610,17 +548,4 @@ pub(crate) fn shutdown_reasons(flags: u32) -> u32 {
         .iter()
         .filter(|(incore, _)| flags & incore != 0)
         .fold(0, |acc, (_, reason)| acc | reason)
-}
-
-/// Writes native-endian fields at fixed offsets of a V0 record.
-struct V0Writer([u8; uapi::V0_SIZE]);
-
-impl V0Writer {
-    fn u32(&mut self, off: usize, v: u32) {
-        self.0[off..off + 4].copy_from_slice(&v.to_ne_bytes());
-    }
-
-    fn u64(&mut self, off: usize, v: u64) {
-        self.0[off..off + 8].copy_from_slice(&v.to_ne_bytes());
-    }
 }

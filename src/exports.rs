@@ -49,7 +49,7 @@ fn report_metadata(
     what: impl FnOnce(u32) -> Metadata,
 ) {
     // Dropping `found` releases the lock when the type is none of XFS's.
-    let Some(health) = EventType::from_raw(ty).and_then(Health::from_type) else {
+    let Some(health) = EventType::try_from(ty).ok().and_then(Health::from_type) else {
         return;
     };
     Monitor::report_metadata(found, health, old_mask, new_mask, secondary, what);
@@ -174,7 +174,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_media(
     let Some(found) = unsafe { Mount::from_raw(mp) }.and_then(Mount::report_lock) else {
         return;
     };
-    if let Some(dev) = MediaDev::from_raw(fdev) {
+    if let Ok(dev) = MediaDev::try_from(fdev) {
         let event = Event::Media {
             dev,
             daddr: daddr as u64,
@@ -204,7 +204,7 @@ pub(crate) unsafe extern "C" fn xfs_healthmon_report_file_ioerror(
         return;
     };
     // Dropping `found` releases the lock when the error is not a file I/O error.
-    let Some(op) = FileIo::from_fserror(f.ty) else {
+    let Ok(op) = FileIo::try_from(f.ty) else {
         return;
     };
     let event = Event::FileIo {

@@ -34,6 +34,7 @@ use crate::queue::{
     Stats, //
 };
 use crate::uapi;
+use crate::uapi::V0Record;
 use crate::xfs;
 use crate::xfs::trace;
 use crate::xfs::{
@@ -60,6 +61,7 @@ use kernel::sync::{
     Refcount,
     SpinLock, //
 };
+use kernel::transmute::AsBytes;
 
 /// Largest output buffer a reader gets, as in C.
 pub(crate) const MAX_OUTBUF: usize = 64 * 1024;
@@ -123,9 +125,9 @@ impl OutBuf {
     }
 
     /// Appends a formatted record; the caller has checked for room.
-    pub(crate) fn put(&mut self, rec: &[u8; uapi::V0_SIZE]) {
+    pub(crate) fn put(&mut self, rec: &V0Record) {
         if let Some(dst) = self.buf.get_mut(self.head..self.head + uapi::V0_SIZE) {
-            dst.copy_from_slice(rec);
+            dst.copy_from_slice(rec.as_bytes());
             // INVARIANT: the record fit within `buf`.
             self.head += uapi::V0_SIZE;
         }
@@ -292,7 +294,7 @@ fn trace_report(dev: u32, event: Event) {
     match event {
         Event::Shutdown { flags } => trace::report_shutdown(|| trace_report_mon(dev), flags),
         Event::Media { dev: fdev, .. } => {
-            trace::report_media(|| (trace_report_mon(dev), trace_event(&event)), fdev.raw())
+            trace::report_media(|| (trace_report_mon(dev), trace_event(&event)), fdev as u32)
         }
         _ => {}
     }

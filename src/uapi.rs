@@ -1,40 +1,94 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The health monitor's ABI: the V0 record layout, the ioctl argument structures and numbers of
-//! `fs/xfs/libxfs/xfs_fs.h`, and the in-core constants of XFS that cross into this crate.
+//! The health monitor's ABI: the V0 record and its types, the ioctl argument structures and
+//! numbers of `fs/xfs/libxfs/xfs_fs.h`, and the in-core constants of XFS that cross into this
+//! crate.
 //!
-//! `fs/xfs` headers are not part of the kernel's Rust bindings, so the values are written out
-//! here; the `uapi` KUnit suite checks every one of them against the C headers as compiled into
-//! the shim (`rust/healthmon_shim.c`), and `include/uapi/xfs_healthmon.h` carries the same ABI for
-//! userspace.
+//! `fs/xfs` headers are not part of the kernel's Rust bindings, so each value is written here
+//! once (the enums of the C call sites are declared with [`c_enum!`] in [`crate::event`]), and
+//! the `uapi` KUnit suite checks every one of them, and the record's layout field by field,
+//! against the C headers as compiled into the shim (`rust/healthmon_shim.c`).
+//! `include/uapi/xfs_healthmon.h` carries the same ABI for userspace.
 
 use kernel::ioctl::_IOW;
+use kernel::transmute::AsBytes;
 
-/// `XFS_HEALTH_MONITOR_DOMAIN_*`.
-pub(crate) const DOMAIN_MOUNT: u32 = 0;
-pub(crate) const DOMAIN_FS: u32 = 1;
-pub(crate) const DOMAIN_AG: u32 = 2;
-pub(crate) const DOMAIN_INODE: u32 = 3;
-pub(crate) const DOMAIN_RTGROUP: u32 = 4;
-pub(crate) const DOMAIN_DATADEV: u32 = 5;
-pub(crate) const DOMAIN_RTDEV: u32 = 6;
-pub(crate) const DOMAIN_LOGDEV: u32 = 7;
-pub(crate) const DOMAIN_FILERANGE: u32 = 8;
+/// Declares a `#[repr(u32)]` enum whose discriminants are the values of a C enum (or of a C
+/// family of constants): the one place in Rust where those numbers are written.  It comes with
+/// `TryFrom<u32>` for values that arrive from C and, in KUnit builds, `ALL`, every variant in
+/// the order of the C definition, which the `uapi` KUnit suite checks against the values the C
+/// headers give (`crate::xfs::c_abi()`).
+macro_rules! c_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $value:expr, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        #[repr(u32)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant = $value, )*
+        }
 
-/// `XFS_HEALTH_MONITOR_TYPE_*`.
-pub(crate) const TYPE_RUNNING: u32 = 0;
-pub(crate) const TYPE_LOST: u32 = 1;
-pub(crate) const TYPE_UNMOUNT: u32 = 2;
-pub(crate) const TYPE_SICK: u32 = 3;
-pub(crate) const TYPE_CORRUPT: u32 = 4;
-pub(crate) const TYPE_HEALTHY: u32 = 5;
-pub(crate) const TYPE_SHUTDOWN: u32 = 6;
-pub(crate) const TYPE_MEDIA_ERROR: u32 = 7;
-pub(crate) const TYPE_BUFREAD: u32 = 8;
-pub(crate) const TYPE_BUFWRITE: u32 = 9;
-pub(crate) const TYPE_DIOREAD: u32 = 10;
-pub(crate) const TYPE_DIOWRITE: u32 = 11;
-pub(crate) const TYPE_DATALOST: u32 = 12;
+        impl $name {
+            /// Every variant, in the order of the C definition.
+            #[cfg(CONFIG_KUNIT = "y")]
+            pub(crate) const ALL: &'static [$name] = &[$($name::$variant),*];
+        }
+
+        impl TryFrom<u32> for $name {
+            type Error = u32;
+
+            /// The variant of a value from C, or the value back if it names none.
+            #[inline(always)]
+            fn try_from(raw: u32) -> ::core::result::Result<Self, u32> {
+                $(
+                    if raw == $name::$variant as u32 {
+                        return Ok($name::$variant);
+                    }
+                )*
+                Err(raw)
+            }
+        }
+    };
+}
+pub(crate) use c_enum;
+
+c_enum! {
+    /// `XFS_HEALTH_MONITOR_TYPE_*`: the type of a V0 record.  The in-kernel types
+    /// ([`crate::event::EventType`]) are numbered differently; `EventType::v0()` maps them, as
+    /// the C monitor's table does.
+    pub(crate) enum V0Type {
+        /// `XFS_HEALTH_MONITOR_TYPE_RUNNING`.
+        Running = 0,
+        /// `XFS_HEALTH_MONITOR_TYPE_LOST`.
+        Lost = 1,
+        /// `XFS_HEALTH_MONITOR_TYPE_UNMOUNT`.
+        Unmount = 2,
+        /// `XFS_HEALTH_MONITOR_TYPE_SICK`.
+        Sick = 3,
+        /// `XFS_HEALTH_MONITOR_TYPE_CORRUPT`.
+        Corrupt = 4,
+        /// `XFS_HEALTH_MONITOR_TYPE_HEALTHY`.
+        Healthy = 5,
+        /// `XFS_HEALTH_MONITOR_TYPE_SHUTDOWN`.
+        Shutdown = 6,
+        /// `XFS_HEALTH_MONITOR_TYPE_MEDIA_ERROR`.
+        MediaError = 7,
+        /// `XFS_HEALTH_MONITOR_TYPE_BUFREAD`.
+        BufRead = 8,
+        /// `XFS_HEALTH_MONITOR_TYPE_BUFWRITE`.
+        BufWrite = 9,
+        /// `XFS_HEALTH_MONITOR_TYPE_DIOREAD`.
+        DioRead = 10,
+        /// `XFS_HEALTH_MONITOR_TYPE_DIOWRITE`.
+        DioWrite = 11,
+        /// `XFS_HEALTH_MONITOR_TYPE_DATALOST`.
+        DataLost = 12,
+    }
+}
 
 /// `XFS_HEALTH_SHUTDOWN_*`: shutdown reasons in a V0 record.
 pub(crate) const HEALTH_SHUTDOWN_META_IO_ERROR: u32 = 1 << 0;
@@ -58,49 +112,141 @@ pub(crate) const SICK_RG_SECONDARY: u32 = 0;
 pub(crate) const SICK_AG_SECONDARY: u32 = 0;
 pub(crate) const SICK_INO_SECONDARY: u32 = 1 << 12;
 
-/// `enum xfs_device` of `fs/xfs/libxfs/xfs_fs.h`.
-pub(crate) const XFS_DEV_DATA: u32 = 1;
-pub(crate) const XFS_DEV_LOG: u32 = 2;
-pub(crate) const XFS_DEV_RT: u32 = 3;
+/// Size of the union `e` of a V0 record, which holds one of the `V0*` payloads below.
+pub(crate) const V0_PAYLOAD_SIZE: usize = 32;
 
-/// `enum fserror_type` of `include/linux/fserror.h`.
-pub(crate) const FSERR_BUFFERED_READ: u32 = 0;
-pub(crate) const FSERR_BUFFERED_WRITE: u32 = 1;
-pub(crate) const FSERR_DIRECTIO_READ: u32 = 2;
-pub(crate) const FSERR_DIRECTIO_WRITE: u32 = 3;
-pub(crate) const FSERR_DATA_LOST: u32 = 4;
-pub(crate) const FSERR_METADATA: u32 = 5;
+/// `struct xfs_health_monitor_event`: the V0 record, 64 bytes in native byte order.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct V0Record {
+    /// `XFS_HEALTH_MONITOR_DOMAIN_*`.
+    pub(crate) domain: u32,
+    /// `XFS_HEALTH_MONITOR_TYPE_*`.
+    pub(crate) ty: u32,
+    /// When the event was queued.
+    pub(crate) time_ns: u64,
+    /// The union `e`: the payload of the record's type, then zeroes.
+    pub(crate) e: [u8; V0_PAYLOAD_SIZE],
+    /// `pad[2]`, always zero.
+    pub(crate) pad: [u64; 2],
+}
 
-/// Size of `struct xfs_health_monitor_event`, the V0 record.
-pub(crate) const V0_SIZE: usize = 64;
+// SAFETY: `V0Record` is `repr(C)` with integer fields and arrays only, laid out without padding
+// (4 + 4 + 8 + 32 + 16 bytes at alignment 8), so all of its bytes are initialised.
+unsafe impl AsBytes for V0Record {}
 
-/// Offsets of the V0 record's fields.
-pub(crate) const V0_DOMAIN: usize = 0;
-pub(crate) const V0_TYPE: usize = 4;
-pub(crate) const V0_TIME_NS: usize = 8;
-/// The union `e` starts here.
-const E: usize = 16;
-pub(crate) const V0_LOST_COUNT: usize = E;
-pub(crate) const V0_FS_MASK: usize = E;
-pub(crate) const V0_GROUP_MASK: usize = E;
-pub(crate) const V0_GROUP_GNO: usize = E + 4;
-pub(crate) const V0_INODE_MASK: usize = E;
-pub(crate) const V0_INODE_GEN: usize = E + 4;
-pub(crate) const V0_INODE_INO: usize = E + 8;
-pub(crate) const V0_SHUTDOWN_REASONS: usize = E;
-pub(crate) const V0_MEDIA_DADDR: usize = E;
-pub(crate) const V0_MEDIA_BBCOUNT: usize = E + 8;
-pub(crate) const V0_FILE_POS: usize = E;
-pub(crate) const V0_FILE_LEN: usize = E + 8;
-pub(crate) const V0_FILE_INO: usize = E + 16;
-pub(crate) const V0_FILE_GEN: usize = E + 24;
-pub(crate) const V0_FILE_ERROR: usize = E + 28;
-/// `pad[2]`, always zero.
-pub(crate) const V0_PAD: usize = 48;
+/// Size of the V0 record.
+pub(crate) const V0_SIZE: usize = core::mem::size_of::<V0Record>();
 
-// Every field ends before the padding, which ends the record.
-const _: () = assert!(V0_FILE_ERROR + 4 <= V0_PAD && V0_INODE_INO + 8 <= V0_PAD);
-const _: () = assert!(V0_PAD + 16 == V0_SIZE);
+impl V0Record {
+    /// A record without payload.
+    #[inline(always)]
+    pub(crate) fn new(domain: u32, ty: V0Type, time_ns: u64) -> Self {
+        Self {
+            domain,
+            ty: ty as u32,
+            time_ns,
+            e: [0; V0_PAYLOAD_SIZE],
+            pad: [0; 2],
+        }
+    }
+
+    /// The record with `payload` at the start of its union.
+    #[inline(always)]
+    pub(crate) fn with<P: V0Payload>(mut self, payload: P) -> Self {
+        // Fails the build of a payload larger than the union.
+        let () = P::FITS;
+        let bytes = payload.as_bytes();
+        if let Some(e) = self.e.get_mut(..bytes.len()) {
+            e.copy_from_slice(bytes);
+        }
+        self
+    }
+}
+
+/// A member of the union `e` of a V0 record.
+pub(crate) trait V0Payload: AsBytes + Sized {
+    /// Evaluates (at build time, where [`V0Record::with`] uses it) only if the payload fits.
+    const FITS: () = assert!(core::mem::size_of::<Self>() <= V0_PAYLOAD_SIZE);
+}
+
+/// Declares the V0 payloads: `repr(C)` structs of `u32` and `u64` fields laid out without
+/// padding, as `struct xfs_health_monitor_event`'s union members are.
+macro_rules! v0_payloads {
+    ($( $(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $field:ident: $ty:ty, )* } )*) => {
+        $(
+            $(#[$meta])*
+            #[repr(C)]
+            pub(crate) struct $name {
+                $( $(#[$fmeta])* pub(crate) $field: $ty, )*
+            }
+
+            // SAFETY: `repr(C)` with `u32` and `u64` fields only; the assertion below proves
+            // there is no padding, so every byte is initialised.
+            unsafe impl AsBytes for $name {}
+
+            const _: () = assert!(
+                core::mem::size_of::<$name>() == 0 $( + core::mem::size_of::<$ty>() )*
+            );
+
+            impl V0Payload for $name {}
+        )*
+    };
+}
+
+v0_payloads! {
+    /// `e.lost`.
+    V0Lost {
+        /// How many events were lost.
+        count: u64,
+    }
+    /// `e.fs`.
+    V0Fs {
+        /// `XFS_FSOP_GEOM_SICK_*` bits.
+        mask: u32,
+    }
+    /// `e.group`.
+    V0Group {
+        /// `XFS_AG_GEOM_SICK_*` or `XFS_RTGROUP_GEOM_SICK_*` bits.
+        mask: u32,
+        /// The group number.
+        gno: u32,
+    }
+    /// `e.inode`.
+    V0Inode {
+        /// `XFS_BS_SICK_*` bits.
+        mask: u32,
+        /// The inode generation.
+        gen: u32,
+        /// The inode number.
+        ino: u64,
+    }
+    /// `e.shutdown`.
+    V0Shutdown {
+        /// `XFS_HEALTH_SHUTDOWN_*` bits.
+        reasons: u32,
+    }
+    /// `e.media`.
+    V0Media {
+        /// First 512-byte sector.
+        daddr: u64,
+        /// Number of sectors.
+        bbcount: u64,
+    }
+    /// `e.filerange`.
+    V0FileRange {
+        /// Start of the range in bytes.
+        pos: u64,
+        /// Length of the range in bytes.
+        len: u64,
+        /// The inode number.
+        ino: u64,
+        /// The inode generation.
+        gen: u32,
+        /// The positive errno.
+        error: u32,
+    }
+}
 
 /// `struct xfs_health_monitor`: the argument of `XFS_IOC_HEALTH_MONITOR`.
 #[repr(C)]

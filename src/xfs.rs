@@ -577,7 +577,9 @@ impl Drop for TestMount {
     }
 }
 
-/// The ABI as the C headers define it, for KUnit's checks of [`crate::uapi`].
+/// The ABI as the C headers define it, for KUnit's checks of [`crate::uapi`] and the enums of
+/// [`crate::event`].  The tables list a C enum in its declaration order; pairs are `[C value,
+/// V0 value]`.
 #[cfg(CONFIG_KUNIT = "y")]
 pub(crate) struct CAbi {
     pub(crate) ioc_health_monitor: u32,
@@ -589,13 +591,51 @@ pub(crate) struct CAbi {
     pub(crate) sick_ag_secondary: u32,
     pub(crate) sick_rg_secondary: u32,
     pub(crate) fserr_metadata: u32,
-    pub(crate) dev_rt: u32,
-    pub(crate) shutdown_device_removed: u32,
-    /// Offsets of the V0 record's fields, in the order of `rust/healthmon_shim.c`.
-    pub(crate) v0_offsets: [u32; 19],
+    /// `enum xfs_healthmon_type`, each with its `XFS_HEALTH_MONITOR_TYPE_*`.
+    pub(crate) types: &'static [[u32; 2]],
+    /// `enum xfs_healthmon_domain`, each with its `XFS_HEALTH_MONITOR_DOMAIN_*`.
+    pub(crate) domains: &'static [[u32; 2]],
+    /// `enum xfs_device`.
+    pub(crate) devices: &'static [u32],
+    /// `enum fserror_type` but `FSERR_METADATA`.
+    pub(crate) fserror_types: &'static [u32],
+    /// `SHUTDOWN_*`, each with its `XFS_HEALTH_SHUTDOWN_*`.
+    pub(crate) shutdown_reasons: &'static [[u32; 2]],
+    /// Offsets of the V0 record's fields, in the order of the `uapi` KUnit suite.
+    pub(crate) v0_offsets: &'static [u32],
+    /// Sizes of the V0 record's union and of its members, in the same order.
+    pub(crate) v0_payload_sizes: &'static [u32],
 }
 
-/// The constants `rust/healthmon_shim.c` compiles from the C headers (in KUnit builds only).
+/// `struct xfs_hm_c_table` of `rust/healthmon_shim.h`.
+///
+/// # Invariants
+///
+/// `v` points to `len` `u32` values in a C array that is never written nor freed.
+#[cfg(CONFIG_KUNIT = "y")]
+#[repr(C)]
+struct CTable {
+    v: *const u32,
+    len: u32,
+}
+
+#[cfg(CONFIG_KUNIT = "y")]
+impl CTable {
+    fn values(&self) -> &'static [u32] {
+        // SAFETY: By the type invariant, `v` points to `len` initialised `u32`s that live and
+        // stay unchanged for as long as the module does, which is as long as any of its code
+        // runs.
+        unsafe { core::slice::from_raw_parts(self.v, self.len as usize) }
+    }
+
+    fn pairs(&self) -> &'static [[u32; 2]] {
+        let (pairs, _) = self.values().as_chunks::<2>();
+        pairs
+    }
+}
+
+/// The constants and tables `rust/healthmon_shim.c` compiles from the C headers (in KUnit builds
+/// only).
 #[cfg(CONFIG_KUNIT = "y")]
 pub(crate) fn c_abi() -> CAbi {
     extern "C" {
@@ -608,11 +648,18 @@ pub(crate) fn c_abi() -> CAbi {
         static xfs_hm_c_sick_ag_secondary: u32;
         static xfs_hm_c_sick_rg_secondary: u32;
         static xfs_hm_c_fserr_metadata: u32;
-        static xfs_hm_c_dev_rt: u32;
-        static xfs_hm_c_shutdown_device_removed: u32;
-        static xfs_hm_c_v0_offsets: [u32; 19];
+        // INVARIANT: Each is initialised in the shim with `C_TABLE()` of a `static const` array,
+        // which gives the array's address and its number of `u32`s.
+        static xfs_hm_c_types: CTable;
+        static xfs_hm_c_domains: CTable;
+        static xfs_hm_c_devices: CTable;
+        static xfs_hm_c_fserror_types: CTable;
+        static xfs_hm_c_shutdown_reasons: CTable;
+        static xfs_hm_c_v0_offsets: CTable;
+        static xfs_hm_c_v0_payload_sizes: CTable;
     }
-    // SAFETY: Constants defined in rust/healthmon_shim.c, never written.
+    // SAFETY: `const` objects defined in rust/healthmon_shim.c with these types (the header's
+    // declarations, which the shim includes, say so to the C compiler), never written.
     unsafe {
         CAbi {
             ioc_health_monitor: xfs_hm_c_ioc_health_monitor,
@@ -624,9 +671,13 @@ pub(crate) fn c_abi() -> CAbi {
             sick_ag_secondary: xfs_hm_c_sick_ag_secondary,
             sick_rg_secondary: xfs_hm_c_sick_rg_secondary,
             fserr_metadata: xfs_hm_c_fserr_metadata,
-            dev_rt: xfs_hm_c_dev_rt,
-            shutdown_device_removed: xfs_hm_c_shutdown_device_removed,
-            v0_offsets: xfs_hm_c_v0_offsets,
+            types: xfs_hm_c_types.pairs(),
+            domains: xfs_hm_c_domains.pairs(),
+            devices: xfs_hm_c_devices.values(),
+            fserror_types: xfs_hm_c_fserror_types.values(),
+            shutdown_reasons: xfs_hm_c_shutdown_reasons.pairs(),
+            v0_offsets: xfs_hm_c_v0_offsets.values(),
+            v0_payload_sizes: xfs_hm_c_v0_payload_sizes.values(),
         }
     }
 }
