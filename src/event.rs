@@ -383,12 +383,6 @@ impl Event {
         }
     }
 
-    /// Whether a full queue may still take this event: the records an administrator most needs
-    /// (the shutdown, and the count of what was lost) use slots kept free for them.
-    pub(crate) fn is_privileged(&self) -> bool {
-        matches!(self, Event::Lost { .. } | Event::Shutdown { .. })
-    }
-
     /// Merges `new` into `self`, which is the newest queued event, and says whether it did.
     ///
     /// Only events of the same type and domain merge: lost counts add up, shutdown reasons and

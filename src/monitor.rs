@@ -171,7 +171,9 @@ fn mon_of(dev: u32, queue: &Queue) -> trace::Mon {
     trace::Mon {
         dev,
         events: queue.waiting(),
-        lost_prev: queue.lost_prev(),
+        // C's `lost_prev_event`, events lost and not yet in a LOST record: none here, every
+        // loss is counted in a LOST record at once.
+        lost_prev: 0,
         ..Default::default()
     }
 }
@@ -457,7 +459,7 @@ impl<'a> Reporting<'a> {
         // was polled since the last wake-up (an epoll_wait() that took the previous edge polls
         // the file again): every edge C would report is reported, while a burst of merges costs
         // one wake-up per look of the poller, not one per merge.  The same goes for an event
-        // counted in the newest LOST record, or deferred (C wakes when it merges a loss into
+        // counted in the newest LOST record (C wakes when it merges a loss into
         // its LOST event).  What C gives and this does not: an extra edge for a merge while
         // the poller's own look is under way (that look already sees the merged record), and
         // for a merge seen through a nested epoll instance that stops polling its members at

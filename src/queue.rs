@@ -9,15 +9,14 @@
 //!
 //! - ordinary events (metadata, media, file I/O) may fill it up to [`ORDINARY_LIMIT`];
 //! - the records an administrator needs most, SHUTDOWN and LOST, may use [`PRIVILEGED_RESERVE`]
-//!   more slots, which is more than XFS can ever ask for (a mount shuts down once, so at most
-//!   LOST, SHUTDOWN, LOST can follow a full queue before the reader drains it);
+//!   more slots, and never need more (see [`Queue::push_general`]);
 //! - UNMOUNT, which goes to the head of the queue, is kept beside the ring, so it always fits.
 //!
 //! An event merges into the newest queued record when the rules of [`Event::merge`] allow it.  An
 //! ordinary event that finds the queue full is counted as lost and at once recorded in a LOST
-//! record (or added to the newest one), so the reader learns about losses in order.  Should the
-//! reserve ever be exhausted anyway, the lost count and the shutdown reasons wait in the queue
-//! and are written as soon as the reader frees a slot: they are deferred, never dropped.
+//! record (or added to the newest one), so the reader learns about losses in order.  A SHUTDOWN
+//! that comes while the newest record is a LOST record that follows a SHUTDOWN record adds its
+//! reasons to that one, which keeps the reserve enough: nothing privileged waits or is dropped.
 //!
 //! Every event offered to the queue is accounted for exactly once, which [`Stats`] exposes:
 //! `reported == delivered + merged + lost + queued`.  LOST records are the accounting's own
@@ -46,7 +45,9 @@ pub(crate) trait Env {
     #[inline(always)]
     fn queued(&self, _queue: &Queue, _at_head: bool) {}
 
-    /// An event merged into the newest record, which is shown merged.
+    /// An event merged into the newest record, which is shown merged.  (A shutdown whose
+    /// reasons join the SHUTDOWN record behind the newest, a LOST record, is not shown: the C
+    /// monitor has no such case and so no tracepoint for it.)
     #[inline(always)]
     fn merged(&self, _queue: &Queue) {}
 
@@ -123,8 +124,9 @@ const CHUNKS: usize = QUEUE_BYTES / CHUNK_BYTES;
 const CHUNK: usize = CHUNK_BYTES / core::mem::size_of::<Record>();
 /// Records in the ring.
 pub(crate) const CAPACITY: usize = CHUNK * CHUNKS;
-/// Slots that only SHUTDOWN and LOST records may take.
-pub(crate) const PRIVILEGED_RESERVE: usize = 4;
+/// Slots that only SHUTDOWN and LOST records may take: three are all they can take beyond
+/// [`ORDINARY_LIMIT`] (see [`Queue::push_general`]).
+pub(crate) const PRIVILEGED_RESERVE: usize = 3;
 /// Records the ring may hold: all of it for SHUTDOWN and LOST.
 pub(crate) const PRIVILEGED_LIMIT: usize = CAPACITY;
 /// Records the ring may hold before ordinary events are lost.
@@ -159,6 +161,11 @@ impl Slots {
     #[inline]
     fn get(&self, i: usize) -> Option<&Record> {
         self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+    }
+
+    #[inline]
+    fn get_mut(&mut self, i: usize) -> Option<&mut Record> {
+        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
     }
 
     /// The record at a position found by [`Slots::put`], without dividing by `CHUNK` again.
@@ -222,7 +229,7 @@ pub(crate) struct Stats {
     pub(crate) delivered: u64,
     /// Records ever queued, LOST ones included: C's `events`.
     pub(crate) records: u64,
-    /// Records (other than LOST) waiting in the queue, a deferred shutdown included.
+    /// Records (other than LOST) waiting in the queue.
     pub(crate) queued: u64,
 }
 
@@ -235,8 +242,6 @@ pub(crate) enum Outcome {
     Merged,
     /// It found no room and is counted in a LOST record.
     Lost,
-    /// A shutdown that waits for a free slot behind an earlier loss.
-    Deferred,
     /// Nothing to report (an empty mask), or the filesystem already unmounted.
     Ignored,
 }
@@ -253,16 +258,15 @@ pub(crate) enum Outcome {
 /// - `newest` is where slot `head + len - 1` is, when `len > 0`.
 /// - `unmount` is the UNMOUNT record, read before the ring's records; it is set at most once.
 /// - `lost_records` is the number of LOST records in the queue.
-/// - `pending_lost` and `pending_shutdown` are non-zero only while the ring holds
-///   `PRIVILEGED_LIMIT` records; a pending shutdown goes after the pending LOST record.
+/// - `len <= ORDINARY_LIMIT + 3`: the records at positions `ORDINARY_LIMIT` and above are
+///   SHUTDOWN and LOST records that alternate, at most three of them (see
+///   [`Queue::push_general`]).
 pub(crate) struct Queue {
     slots: Slots,
     head: usize,
     len: usize,
     newest: Pos,
     lost_records: usize,
-    pending_lost: u64,
-    pending_shutdown: u32,
     unmounted: bool,
     unmount: Option<Record>,
     verbose: bool,
@@ -280,8 +284,6 @@ impl Queue {
             len: 0,
             newest: Pos::default(),
             lost_records: 0,
-            pending_lost: 0,
-            pending_shutdown: 0,
             unmounted: false,
             unmount: None,
             verbose,
@@ -326,13 +328,6 @@ impl Queue {
         (self.len + usize::from(self.unmount.is_some())) as u32
     }
 
-    /// Events lost and not yet recorded in a LOST record (C's `lost_prev_event`), for tracing.
-    /// A loss is recorded at once unless the reserve is exhausted, so this is mostly zero where
-    /// C's count grows while its queue stays full.
-    pub(crate) fn lost_prev(&self) -> u64 {
-        self.pending_lost
-    }
-
     /// Records ever queued, LOST ones included (C's `events`).
     pub(crate) fn records(&self) -> u64 {
         self.stats.records
@@ -341,9 +336,7 @@ impl Queue {
     /// The accounting so far.
     pub(crate) fn stats(&self) -> Stats {
         let mut stats = self.stats;
-        stats.queued = (self.len - self.lost_records) as u64
-            + u64::from(self.unmount.is_some())
-            + u64::from(self.pending_shutdown != 0);
+        stats.queued = (self.len - self.lost_records) as u64 + u64::from(self.unmount.is_some());
         stats
     }
 
@@ -386,12 +379,13 @@ impl Queue {
         };
         let Some(at) = self.slots.put(self.slot(self.len), rec) else {
             // Cannot happen: a slot past the end is the next one of a ring still growing, and
-            // callers only append below `PRIVILEGED_LIMIT`, which is the ring's capacity.
+            // `len` stays below `PRIVILEGED_LIMIT`, the ring's capacity (see `push_general`).
             return;
         };
         // INVARIANT: the record is in slot `head + len` of the ring (pushed there while the
-        // ring grows), and callers only append below `PRIVILEGED_LIMIT`, so `len` stays within
-        // the ring; `newest` says where that slot is.
+        // ring grows); ordinary events are appended below `ORDINARY_LIMIT` and privileged ones
+        // at most three times beyond it (see `push_general`), so `len` stays within the ring;
+        // `newest` says where that slot is.
         self.newest = at;
         self.len += 1;
         self.stats.records += 1;
@@ -413,47 +407,41 @@ impl Queue {
         true
     }
 
-    #[inline]
-    fn has_pending(&self) -> bool {
-        self.pending_lost != 0 || self.pending_shutdown != 0
-    }
-
-    /// Writes deferred LOST and SHUTDOWN records if there is room now, in that order.
-    fn flush_pending(&mut self, now: &impl Env) {
-        if self.pending_lost != 0 {
-            let lost = Event::Lost {
-                count: self.pending_lost,
-            };
-            if !self.merge_newest(&lost, now) {
-                if self.len >= PRIVILEGED_LIMIT {
-                    // The shutdown, if any, must stay behind this record.
-                    return;
-                }
-                self.append(lost, now, false);
-            }
-            self.pending_lost = 0;
+    /// Adds the reasons of a shutdown to the SHUTDOWN record just before the newest record,
+    /// if the newest is a LOST record: see [`Queue::push_general`].
+    fn merge_behind_lost(&mut self, flags: u32) -> bool {
+        if self.len < 2
+            || !matches!(
+                self.newest(),
+                Some(Record {
+                    event: Event::Lost { .. },
+                    ..
+                })
+            )
+        {
+            return false;
         }
-        if self.pending_shutdown != 0 {
-            let shutdown = Event::Shutdown {
-                flags: self.pending_shutdown,
-            };
-            if self.merge_newest(&shutdown, now) {
-                self.stats.merged += 1;
-            } else if self.len < PRIVILEGED_LIMIT {
-                self.append(shutdown, now, false);
-            } else {
-                return;
+        let before = self.slot(self.len - 2);
+        match self.slots.get_mut(before) {
+            Some(Record {
+                event: Event::Shutdown { flags: reasons },
+                ..
+            }) => {
+                *reasons |= flags;
+                true
             }
-            self.pending_shutdown = 0;
+            _ => false,
         }
     }
 
-    /// Counts one lost event and records it in a LOST record as soon as it can.
+    /// Counts one lost event in the newest LOST record, or in a new one.
     fn lose(&mut self, now: &impl Env) -> Outcome {
         now.lost(self);
         self.stats.lost += 1;
-        self.pending_lost += 1;
-        self.flush_pending(now);
+        let lost = Event::Lost { count: 1 };
+        if !self.merge_newest(&lost, now) {
+            self.append(lost, now, false);
+        }
         Outcome::Lost
     }
 
@@ -471,7 +459,6 @@ impl Queue {
                 event,
                 Event::Metadata { .. } | Event::Media { .. } | Event::FileIo { .. }
             )
-            && !self.has_pending()
         {
             if let Some(Record {
                 event: Event::Lost { count },
@@ -491,6 +478,17 @@ impl Queue {
     }
 
     /// [`Queue::push`] for every other case.
+    ///
+    /// Ordinary events are queued below [`ORDINARY_LIMIT`] and lost beyond it.  SHUTDOWN and
+    /// LOST records always find a slot, and this is why three reserved slots are enough: at or
+    /// beyond `ORDINARY_LIMIT` only they are appended, and each only if it cannot merge, so
+    /// there they alternate (a record's position only decreases as the reader takes records, so
+    /// a record there was appended there, after the one before it).  A LOST record is appended
+    /// only after a SHUTDOWN record, and a SHUTDOWN record after a LOST record only if the one
+    /// before that is not a SHUTDOWN record (else its reasons go there): so a fourth record
+    /// there, which would make SHUTDOWN, LOST, SHUTDOWN or LOST, SHUTDOWN, LOST, SHUTDOWN, is
+    /// never appended.  A later shutdown's reasons thus join the SHUTDOWN record queued before
+    /// the latest losses, as racing shutdowns' reasons join in one record; losses stay in order.
     #[inline(never)]
     fn push_general(&mut self, event: Event, now: impl Env) -> Outcome {
         let now = &now;
@@ -500,41 +498,22 @@ impl Queue {
         }
         self.stats.reported += 1;
 
-        // Whatever was lost earlier must be recorded before anything newer is queued or merged,
-        // or the reader would see later events without knowing what was lost before them.
-        // (Looked at here, so that the common case costs no call.)
-        if self.has_pending() {
-            self.flush_pending(now);
-            if self.has_pending() {
-                if let Event::Shutdown { flags } = event {
-                    if self.pending_shutdown != 0 {
-                        self.stats.merged += 1;
-                    }
-                    self.pending_shutdown |= flags;
-                    return Outcome::Deferred;
-                }
-                return self.lose(now);
-            }
-        }
-
         if self.merge_newest(&event, now) {
             self.stats.merged += 1;
             return Outcome::Merged;
         }
-        let limit = if event.is_privileged() {
-            PRIVILEGED_LIMIT
-        } else {
-            ORDINARY_LIMIT
-        };
-        if self.len < limit {
-            self.append(event, now, false);
-            return Outcome::Queued;
-        }
         match event {
-            Event::Shutdown { flags } => {
-                // Only reachable if XFS shut down more than once per mount: keep the reasons.
-                self.pending_shutdown = flags;
-                Outcome::Deferred
+            Event::Shutdown { flags } if self.merge_behind_lost(flags) => {
+                self.stats.merged += 1;
+                Outcome::Merged
+            }
+            Event::Shutdown { .. } => {
+                self.append(event, now, false);
+                Outcome::Queued
+            }
+            _ if self.len < ORDINARY_LIMIT => {
+                self.append(event, now, false);
+                Outcome::Queued
             }
             _ => self.lose(now),
         }
@@ -603,10 +582,6 @@ impl Queue {
             self.stats.delivered += 1;
         }
         now.popped(self, &rec);
-        // A slot is free: whatever had to wait for one goes in now.
-        if self.has_pending() {
-            self.flush_pending(&now);
-        }
         Some(rec)
     }
 
@@ -618,8 +593,6 @@ impl Queue {
         self.len = 0;
         self.newest = Pos::default();
         self.lost_records = 0;
-        self.pending_lost = 0;
-        self.pending_shutdown = 0;
         self.unmounted = true;
         self.unmount = None;
         self.slots.release();
