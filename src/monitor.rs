@@ -38,30 +38,27 @@ use crate::uapi::V0Record;
 use crate::xfs;
 use crate::xfs::trace;
 use crate::xfs::{
-    AttachLock,
     FserrorEvent,
-    LockedMonitor,
-    Mount, //
+    LockedMonitor, //
 };
-use core::ptr::NonNull;
 use kernel::iov::IovIterDest;
-use kernel::new_poll_condvar;
 use kernel::prelude::*;
 use kernel::sync::atomic::{
     Atomic,
     Relaxed, //
 };
 use kernel::sync::lock::spinlock::SpinLockGuard;
-use kernel::sync::lock::Guard;
 use kernel::sync::poll::PollCondVar;
 use kernel::sync::{
-    new_mutex,
-    new_spinlock,
     Mutex,
     Refcount,
     SpinLock, //
 };
 use kernel::transmute::AsBytes;
+
+mod lifetime;
+
+pub(crate) use lifetime::MonitorRef;
 
 /// Largest output buffer a reader gets, as in C.
 pub(crate) const MAX_OUTBUF: usize = 64 * 1024;
@@ -477,154 +474,7 @@ impl<'a> Reporting<'a> {
     }
 }
 
-/// A counted reference to a [`Monitor`].
-///
-/// # Invariants
-///
-/// `self.0` points to a live [`Monitor`] allocated by [`Monitor::create`], on which this object
-/// owns one reference.
-pub(crate) struct MonitorRef(NonNull<Monitor>);
-
-impl core::ops::Deref for MonitorRef {
-    type Target = Monitor;
-
-    fn deref(&self) -> &Monitor {
-        // SAFETY: By the type invariant the monitor is alive while we hold our reference.
-        unsafe { self.0.as_ref() }
-    }
-}
-
-impl Drop for MonitorRef {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant we own one reference, which we give up here.
-        unsafe { Monitor::put(self.0) };
-    }
-}
-
-impl MonitorRef {
-    /// Gives up the reference as a pointer, for `file->private_data`.
-    pub(crate) fn into_raw(self) -> NonNull<Monitor> {
-        let ptr = self.0;
-        core::mem::forget(self);
-        ptr
-    }
-
-    /// Takes back a reference given up by [`MonitorRef::into_raw`].
-    ///
-    /// # Safety
-    ///
-    /// `ptr` came from [`MonitorRef::into_raw`] and its reference is taken back only once.
-    pub(crate) unsafe fn from_raw(ptr: *mut Monitor) -> Option<Self> {
-        // INVARIANT: The caller passes us the reference that `into_raw` gave up.
-        NonNull::new(ptr).map(MonitorRef)
-    }
-}
-
 impl Monitor {
-    /// Makes a detached monitor, with RUNNING queued, owned by the returned reference.
-    pub(crate) fn create(dev: u32, verbose: bool) -> Result<MonitorRef> {
-        let events = Events {
-            queue: Queue::new(verbose, Live { dev })?,
-            detached: false,
-            sleepers: false,
-            polled: false,
-            polled_since_wake: false,
-        };
-        let monitor = KBox::pin_init(
-            try_pin_init!(Monitor {
-                events <- new_spinlock!(events, "xfs_healthmon::events"),
-                refs: Refcount::new(1),
-                cookie: Atomic::new(0),
-                dev,
-                wait <- new_poll_condvar!("xfs_healthmon::wait"),
-                out <- new_mutex!(OutBuf::new(), "xfs_healthmon::out"),
-                buffered: Atomic::new(0),
-            }),
-            GFP_KERNEL,
-        )?;
-        // SAFETY: The monitor is never moved out of this allocation: it is only reached through
-        // the pointer, and freed in place by `put`.
-        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(monitor) });
-        // INVARIANT: A new allocation with its one reference, which we hand over.
-        NonNull::new(raw).map(MonitorRef).ok_or(ENOMEM)
-    }
-
-    /// Drops a reference and frees the monitor with the last one.
-    ///
-    /// # Safety
-    ///
-    /// The caller owns one reference on the monitor at `ptr` and gives it up.
-    unsafe fn put(ptr: NonNull<Monitor>) {
-        // SAFETY: The caller's reference keeps the monitor alive until here.
-        let this = unsafe { ptr.as_ref() };
-        if !this.refs.dec_and_test() {
-            return;
-        }
-        // That was the last reference, so the monitor has detached (the mount holds one while
-        // attached) and its file is released.  Report functions that found it on the mount just
-        // before it was retracted may still be about to take the queue lock (they found it in
-        // an RCU read-side critical section): they will find the monitor detached, and leave.
-        // So the ring can go now, freed under the lock (a few kfree()s), while the lock and
-        // `wait` stay until the memory goes, a grace period from now.
-        let mut events = this.events.lock();
-        if trace::enabled(trace::Kind::Drop) {
-            let (live, queue) = (this.live(), &events.queue);
-            for rec in queue.iter() {
-                trace::event(trace::Kind::Drop, || {
-                    (mon_of(live.dev, queue), trace_event(&rec.event))
-                });
-            }
-        }
-        events.queue.release();
-        drop(events);
-        // SAFETY: Only the file's reads touch `out`, and the file is released.  A report may
-        // still hold a `&Monitor` that covers `out`, but never reaches it, and `out` is behind
-        // the mutex's `UnsafeCell`, so dropping it in place writes nothing that reference claims.
-        unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*ptr.as_ptr()).out)) };
-        // SAFETY: Nothing but reports that found it in an RCU read-side critical section can
-        // reach the monitor now, and the memory is freed after they are gone.  What is freed
-        // without being dropped: the refcount, the atomics and the locks, which own nothing,
-        // `Events`, whose ring is gone, and `wait`.
-        // For `wait` this deliberately waives the drop of pinned data: `PollCondVar`'s
-        // destructor wakes pollfree waiters and waits a whole grace period (synchronize_rcu),
-        // which made every close cost milliseconds, and neither is needed.  epoll removes its
-        // entries from a file's wait queues before the file's release runs (eventpoll_release()
-        // in __fput()); poll(), select(), aio and io_uring hold the file while they wait, and
-        // readers hold it while they sleep; so nobody is on `wait` once the file is released,
-        // and no report wakes it after the detach (reports wake under the queue lock, and only
-        // while not detached).  (The C
-        // monitor frees its wait queue with kfree_rcu(), likewise.)  A monitor whose file was
-        // never made (creation failed) was never polled.  This knowingly departs from the
-        // reasoning in `PollTable::register_wait`, which counts on the destructor running.
-        unsafe { xfs::free_rcu(ptr.cast()) };
-    }
-
-    /// Starts a report to the monitor that `found` found on a mount, with the lock that `found`
-    /// holds; `None` (and the lock released) if the monitor has detached.
-    ///
-    /// # Safety
-    ///
-    /// Neither the result nor anything taken from it (`this`, or any other reference of lifetime
-    /// `'a`, which the caller is free to choose) may be used once the result is finished or
-    /// dropped: that releases the lock, and the monitor is only known to stay allocated while
-    /// the lock is held.
-    #[inline(always)]
-    unsafe fn found<'a>(found: LockedMonitor) -> Option<Reporting<'a>> {
-        let ptr = found.into_locked().cast::<Monitor>();
-        // SAFETY: The monitor stays allocated while its queue lock is held (that lock is an RCU
-        // read-side critical section, and the memory is freed a grace period after the monitor
-        // was retracted from the mount it was found on).  The lock is held until the
-        // `Reporting`, which holds its guard, is dropped.  `this` (and the guard's reference to
-        // the lock) stay in the caller's scope until then, just past the unlock, as the
-        // reference of any lock guard whose release may let the memory go does; nothing is read
-        // or written through them after the unlock (the caller's contract).
-        let this = unsafe { ptr.as_ref() };
-        // SAFETY: `found` held the spinlock at the monitor's address, which is that of
-        // `this.events` (checked at compile time), and handed it to us.
-        let events = unsafe { Guard::new(&this.events, ()) };
-        Reporting::new(this, events)
-    }
-
     /// Reports an event to the monitor that `found` found.  A detached monitor ignores it.
     #[inline(always)]
     pub(crate) fn report(found: LockedMonitor, event: Event) -> Outcome {
@@ -683,92 +533,6 @@ impl Monitor {
         r.finish(outcome)
     }
 
-    /// A reference to the monitor attached to `mp`, if any, for the unmount.
-    pub(crate) fn attached(mp: &Mount) -> Option<MonitorRef> {
-        let lock = AttachLock::lock();
-        let ptr = lock.published(mp)?.cast::<Monitor>();
-        // SAFETY: The mount's pointer, read under the attach lock, is retracted only under that
-        // lock before the mount gives up its reference, so the monitor is alive with a count of
-        // at least one.
-        unsafe { ptr.as_ref() }.refs.inc();
-        // INVARIANT: The reference we just took is the one the `MonitorRef` owns.
-        Some(MonitorRef(ptr))
-    }
-
-    /// Attaches the monitor to `mp`, giving the mount a reference; EEXIST if it has one.
-    pub(crate) fn attach(this: &MonitorRef, mp: &Mount) -> Result {
-        let sb = mp.sb().ok_or(EINVAL)?.addr();
-        let lock = AttachLock::lock();
-        if lock.published(mp).is_some() {
-            return Err(EEXIST);
-        }
-        this.refs.inc();
-        this.cookie.store(sb, Relaxed);
-        // Publishing orders the stores above before the pointer becomes visible.
-        // SAFETY: The queue's spinlock is the monitor's first field (asserted at compile time),
-        // and the monitor stays allocated until it is retracted and a grace period has passed:
-        // the mount's reference, just taken, is given up only after the retraction (in
-        // `detach_from`), and the last one frees the memory after a grace period (`put`).
-        unsafe { lock.publish(mp, Some(this.0.cast())) };
-        Ok(())
-    }
-
-    /// Detaches the monitor from its mount, if it still is attached, and wakes the readers so
-    /// they see the end of the stream.
-    pub(crate) fn detach(this: &MonitorRef) {
-        Self::detach_from(this, None);
-    }
-
-    /// The file is released: detach, so that another monitor can be created.
-    pub(crate) fn release(this: &MonitorRef) {
-        trace::monitor(trace::Kind::Release, || this.trace_mon());
-        Self::detach_from(this, None);
-    }
-
-    /// [`Monitor::detach`], from mount `known` if the caller has it (the unmount does), else
-    /// from the mount of the monitored superblock.
-    fn detach_from(this: &MonitorRef, known: Option<&Mount>) {
-        {
-            let lock = AttachLock::lock();
-            let sb = this.cookie.load(Relaxed);
-            if sb == 0 {
-                return;
-            }
-            // The mount cannot go away while we hold the attach lock and it still points to us:
-            // its unmount detaches us under this same lock first.  An attached superblock always
-            // has its mount, so the pointer is retracted whenever the cookie is set.
-            // SAFETY: A non-zero cookie, read under the attach lock, is the superblock of the
-            // mount we are published on (attach sets both under this lock, and detach clears
-            // both under it), which its unmount retracts under this lock before it goes.
-            let Some(mp) = known.or_else(|| unsafe { lock.mount_of_sb(sb) }) else {
-                // Cannot happen.  But if it did, the mount would still point to us, and putting
-                // its reference could free the monitor under that pointer: keep the reference
-                // (a leaked monitor, not a use-after-free) and stay attached, so that the
-                // mount's unmount, which finds us through that pointer and passes the mount in,
-                // detaches us for real.  (Only a detach without a known mount gets here: the
-                // file's release, or a creation whose fd could not be made.)
-                kernel::do_once_lite! {
-                    pr_warn!("monitor of a superblock without its mount kept attached\n")
-                };
-                return;
-            };
-            // SAFETY: Retracting needs nothing of a monitor.
-            unsafe { lock.publish(mp, None) };
-            this.cookie.store(0, Relaxed);
-        }
-        // Marking the queue detached under its lock does two things.  A report that takes the
-        // lock after us sees the mark and leaves the queue alone, so the ring may be freed once
-        // the last reference goes.  And a reader checks for data (this mark included) under
-        // this lock and sleeps before releasing it, so every reader either saw the detach or is
-        // asleep, to be woken here.
-        this.events.lock().detached = true;
-        this.wait.notify_all();
-        trace::monitor(trace::Kind::Detach, || this.trace_mon());
-        // SAFETY: The mount's reference, taken by `attach`, is given up now that its pointer is
-        // retracted; `this` keeps the monitor alive for our caller.
-        unsafe { Monitor::put(this.0) };
-    }
-
     /// Makes the monitor look attached (any non-zero cookie) or detached (zero) without a
     /// mount, so KUnit can drive reporting and reading; `detach` must not run while it is set.
     #[cfg(CONFIG_KUNIT = "y")]
@@ -825,18 +589,6 @@ impl Monitor {
         };
         let outcome = r.events.queue.push(event, r.live);
         r.finish(outcome)
-    }
-
-    /// Mount `mp` is unmounting: UNMOUNT goes to the head of the queue and the monitor
-    /// detaches from `mp`, which wakes the readers.
-    pub(crate) fn unmount(this: &MonitorRef, mp: &Mount) {
-        let mut events = this.events.lock();
-        trace::monitor(trace::Kind::ReportUnmount, || {
-            mon_of(this.dev, &events.queue)
-        });
-        events.queue.insert_unmount(this.live());
-        drop(events);
-        Monitor::detach_from(this, Some(mp));
     }
 
     /// Sets or clears verbose reporting.
