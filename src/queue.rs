@@ -15,8 +15,9 @@
 //! An event merges into the newest queued record when the rules of [`Event::merge`] allow it.  An
 //! ordinary event that finds the queue full is counted as lost and at once recorded in a LOST
 //! record (or added to the newest one), so the reader learns about losses in order.  A SHUTDOWN
-//! that comes while the newest record is a LOST record that follows a SHUTDOWN record adds its
-//! reasons to that one, which keeps the reserve enough: nothing privileged waits or is dropped.
+//! that comes, at or beyond the ordinary limit, while the newest record is a LOST record that
+//! follows a SHUTDOWN record adds its reasons to that one, which keeps the reserve enough:
+//! nothing privileged waits or is dropped.
 //!
 //! Every event offered to the queue is accounted for exactly once, which [`Stats`] exposes:
 //! `reported == delivered + merged + lost + queued`.  LOST records are the accounting's own
@@ -373,13 +374,19 @@ impl Queue {
     /// monitor's first record, which observers see as put at the head, as C inserts it.
     #[inline]
     fn append(&mut self, event: Event, now: &impl Env, first: bool) {
+        if self.len >= CAPACITY {
+            // Cannot happen (see `push_general`: `len` stays within `PRIVILEGED_LIMIT`, the
+            // ring's capacity); if it did, the slot after the newest would be the oldest's, and
+            // storing there would lose a queued record that the accounting still counts.
+            return;
+        }
         let rec = Record {
             time_ns: now.now(),
             event,
         };
         let Some(at) = self.slots.put(self.slot(self.len), rec) else {
-            // Cannot happen: a slot past the end is the next one of a ring still growing, and
-            // `len` stays below `PRIVILEGED_LIMIT`, the ring's capacity (see `push_general`).
+            // Cannot happen: `len < CAPACITY`, so the slot is either filled or the next one of
+            // a ring still growing.
             return;
         };
         // INVARIANT: the record is in slot `head + len` of the ring (pushed there while the
@@ -408,9 +415,10 @@ impl Queue {
     }
 
     /// Adds the reasons of a shutdown to the SHUTDOWN record just before the newest record,
-    /// if the newest is a LOST record: see [`Queue::push_general`].
+    /// if the newest is a LOST record and the queue is at or beyond the ordinary limit: see
+    /// [`Queue::push_general`].  Below that limit a shutdown is queued as in C.
     fn merge_behind_lost(&mut self, flags: u32) -> bool {
-        if self.len < 2
+        if self.len < ORDINARY_LIMIT
             || !matches!(
                 self.newest(),
                 Some(Record {
@@ -483,7 +491,7 @@ impl Queue {
     /// LOST records always find a slot, and this is why three reserved slots are enough: at or
     /// beyond `ORDINARY_LIMIT` only they are appended, and each only if it cannot merge, so
     /// there they alternate (a record's position only decreases as the reader takes records, so
-    /// a record there was appended there, after the one before it).  A LOST record is appended
+    /// a record there was appended at the same or a higher position, after the one before it).  A LOST record is appended
     /// only after a SHUTDOWN record, and a SHUTDOWN record after a LOST record only if the one
     /// before that is not a SHUTDOWN record (else its reasons go there): so a fourth record
     /// there, which would make SHUTDOWN, LOST, SHUTDOWN or LOST, SHUTDOWN, LOST, SHUTDOWN, is

@@ -534,6 +534,29 @@ mod queue {
         Ok(())
     }
 
+    /// Below the ordinary limit a shutdown after SHUTDOWN, LOST is queued as its own record, as
+    /// C queues it: joining the earlier SHUTDOWN record is only for the reserve.
+    #[test]
+    fn shutdown_below_the_limit_is_queued() -> Result {
+        let mut q = full_queue()?;
+        assert_eq!(q.push(Event::Shutdown { flags: 1 }, 3), Outcome::Queued);
+        assert_eq!(q.push(sick_inode(2_000_000, 0, 1), 3), Outcome::Lost);
+        // The reader takes a few records, which leaves SHUTDOWN, LOST newest below the limit.
+        for _ in 0..3 {
+            assert!(q.pop(4).is_some());
+        }
+        assert!(q.len() < ORDINARY_LIMIT);
+        assert_eq!(q.push(Event::Shutdown { flags: 2 }, 5), Outcome::Queued);
+        let t = types(&q);
+        let n = t.len();
+        assert_eq!(
+            t[n - 3..],
+            [EventType::Shutdown, EventType::Lost, EventType::Shutdown]
+        );
+        assert!(balanced(&q.stats()));
+        Ok(())
+    }
+
     /// Takes every record; returns the sum of the LOST counts and the union of the shutdown
     /// reasons seen.
     fn drain(q: &mut Queue) -> (u64, u32) {

@@ -138,6 +138,9 @@ unsafe impl AsBytes for V0Record {}
 /// Size of the V0 record.
 pub(crate) const V0_SIZE: usize = core::mem::size_of::<V0Record>();
 
+// The size the ABI fixes, and that the SAFETY argument of `AsBytes` above counts on (no padding).
+const _: () = assert!(V0_SIZE == 64);
+
 impl V0Record {
     /// A record without payload.
     #[inline(always)]

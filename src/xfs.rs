@@ -628,9 +628,13 @@ impl CTable {
         unsafe { core::slice::from_raw_parts(self.v, self.len as usize) }
     }
 
+    /// The table's values taken two at a time (a trailing odd value is left out).  This is
+    /// `as_chunks::<2>()`, which needs a newer rustc than the kernel's minimum.
     fn pairs(&self) -> &'static [[u32; 2]] {
-        let (pairs, _) = self.values().as_chunks::<2>();
-        pairs
+        // SAFETY: By the type invariant, `v` points to `len` initialised `u32`s that live and stay
+        // unchanged for as long as the module does; `[u32; 2]` has the size of two `u32`s and
+        // their alignment, so the first `len / 2` pairs of them are that many `[u32; 2]`s.
+        unsafe { core::slice::from_raw_parts(self.v.cast::<[u32; 2]>(), self.len as usize / 2) }
     }
 }
 
