@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Run every test: warning-free builds with and without KUnit, the UAPI header check (host), the KUnit suites (Rust xfs.ko), the shell tests
-# on the Rust xfs.ko and on the C reference, the stress group, then the differential runner's
-# short form.  KUnit
+# Run every test: warning-free builds with and without KUnit, the host checks (the userspace
+# library's tests, clippy and rustfmt, the reST build), the UAPI header check (host), the KUnit
+# suites (Rust xfs.ko), the shell tests on the Rust xfs.ko and on the C reference, the stress and
+# cli groups, then the differential runner's short form.  KUnit
 # runs on the debug kernel (KASAN, UBSAN, kmemleak, fault injection, object debugging, lockdep),
 # the others on the test kernel (lockdep, XFS_DEBUG): under TCG the debug kernel runs the shell
 # tests five times slower, which would not fit CI's time.  Sets up
@@ -57,6 +58,10 @@ cat "$tmp/warn"
 count "$tmp/warn"
 rc_w=0
 grep -q '^FAIL:' "$tmp/warn" && rc_w=1
+log "host checks (userspace library, reST)"
+"$TOP/scripts/host-check.sh" 2>&1 | tee "$tmp/host"
+rc_h=${PIPESTATUS[0]}
+count "$tmp/host"
 log "UAPI header"
 "$TOP/tests/uapi/check" 2>&1 | tee "$tmp/uapi"
 rc_u=${PIPESTATUS[0]}
@@ -66,7 +71,7 @@ XFSHM_KERNEL=debug "$TOP/tests/kunit/run" 2>&1 | tee "$tmp/kunit"
 rc_k=${PIPESTATUS[0]}
 count "$tmp/kunit"
 log "shell tests"
-"$TOP/tests/run" --variant both -x stress 2>&1 | tee "$tmp/shell"
+"$TOP/tests/run" --variant both -x stress -x cli 2>&1 | tee "$tmp/shell"
 rc_s=${PIPESTATUS[0]}
 count "$tmp/shell"
 # The stress group (tests/stress: races, the fuzzer) on the test kernel, with lockdep: about 5
@@ -74,20 +79,20 @@ count "$tmp/shell"
 # skip here; the whole group on the debug kernel takes 32 minutes, more than CI can add, so run
 # that with
 #   XFSHM_KERNEL=debug tests/run --variant both -g stress
-log "stress tests (test kernel)"
-"$TOP/tests/run" --variant both -g stress 2>&1 | tee "$tmp/stress"
+log "stress and cli tests (test kernel, report driver)"
+"$TOP/tests/run" --variant both -g stress -g cli 2>&1 | tee "$tmp/stress"
 rc_t=${PIPESTATUS[0]}
 count "$tmp/stress"
 log "differential runner (short form)"
 "$TOP/tests/differential/run" --seeds "1 2" --events 2000 2>&1 | tee "$tmp/diff"
 rc_d=${PIPESTATUS[0]}
 count "$tmp/diff"
-[ $rc_w = 0 ] && [ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_t = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
+[ $rc_w = 0 ] && [ $rc_h = 0 ] && [ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_t = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
 
 # CI shows only the tail of this output: name what failed there, with the first lines of why.
 if [ $total_f -gt 0 ]; then
 	echo "what failed:"
-	cat "$tmp"/{warn,uapi,kunit,shell,stress,diff} 2>/dev/null |
+	cat "$tmp"/{warn,host,uapi,kunit,shell,stress,diff} 2>/dev/null |
 		grep -E -A6 'FAIL|not ok|did not run|run failed|produced no results' |
 		head -n 60
 fi

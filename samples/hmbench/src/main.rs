@@ -26,7 +26,7 @@
 //! ```
 
 #[path = "../../hmprobe/src/v0.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod v0;
 
 use std::fs::File;

@@ -47,6 +47,7 @@ use std::ffi::CString;
 use std::io::Write;
 use std::process::Command;
 use v0::Record;
+use xfs_healthmon::abi::e;
 
 /// The name of an errno value, as the tests print it.
 fn errno_name(e: i32) -> String {
@@ -352,9 +353,9 @@ impl Probe {
         let mut rec = *rec;
         let mut text = rec.describe();
         // Where the inode number and generation are: inode and file range domains.
-        let at = match rec.domain {
-            3 => Some((8, 4)),
-            8 => Some((16, 24)),
+        let at = match xfs_healthmon::Domain::from_code(rec.domain) {
+            xfs_healthmon::Domain::Inode => Some((e::INODE_INO, e::INODE_GEN)),
+            xfs_healthmon::Domain::FileRange => Some((e::FILERANGE_INO, e::FILERANGE_GEN)),
             _ => None,
         };
         if let Some((ino_at, gen_at)) = at {

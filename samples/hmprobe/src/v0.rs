@@ -1,47 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The health monitor's userspace ABI (`include/uapi/xfs_healthmon.h`), and a decoder of V0
-//! records into one line of text each.
+//! The health monitor's ABI for the test helpers, from the xfs-healthmon library (which checks it
+//! against `include/uapi/xfs_healthmon.h`), and the one-line description of a record that the
+//! golden files hold.
 
-/// `struct xfs_health_monitor`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub struct HealthMonitor {
-    pub flags: u64,
-    pub format: u8,
-    pub pad: [u8; 23],
-}
+use xfs_healthmon::abi;
+use xfs_healthmon::abi::e;
+use xfs_healthmon::Domain;
+use xfs_healthmon::EventType;
 
-/// `struct xfs_health_file_on_monitored_fs`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub struct FileOnMonitoredFs {
-    pub fd: i32,
-    pub flags: u32,
-}
+pub use xfs_healthmon::abi::FileOnMonitoredFsArg as FileOnMonitoredFs;
+pub use xfs_healthmon::abi::HealthMonitorArg as HealthMonitor;
+pub use xfs_healthmon::abi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS;
+pub use xfs_healthmon::abi::XFS_IOC_HEALTH_MONITOR;
 
-const fn iow(nr: u64, size: usize) -> u64 {
-    (1 << 30) | ((size as u64) << 16) | ((b'X' as u64) << 8) | nr
-}
-
-/// `XFS_IOC_HEALTH_MONITOR`.
-pub const XFS_IOC_HEALTH_MONITOR: u64 = iow(68, std::mem::size_of::<HealthMonitor>());
-/// `XFS_IOC_HEALTH_FD_ON_MONITORED_FS`.
-pub const XFS_IOC_HEALTH_FD_ON_MONITORED_FS: u64 =
-    iow(69, std::mem::size_of::<FileOnMonitoredFs>());
 /// `XFS_HEALTH_MONITOR_VERBOSE`.
-pub const MONITOR_VERBOSE: u64 = 1;
+pub const MONITOR_VERBOSE: u64 = abi::XFS_HEALTH_MONITOR_VERBOSE;
 
 /// Size of a V0 record.
-pub const V0_SIZE: usize = 64;
+pub const V0_SIZE: usize = abi::RECORD_SIZE;
 
-/// One decoded V0 record.
+/// One record, split into its fields (the tests change and compare them).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Record {
     pub domain: u32,
     pub ty: u32,
     pub time_ns: u64,
-    pub e: [u8; 32],
+    pub e: [u8; abi::E_SIZE],
     pub pad: [u8; 16],
 }
 
@@ -56,100 +41,88 @@ fn u64_at(b: &[u8], off: usize) -> u64 {
 }
 
 impl Record {
-    /// Decodes the 64 bytes of a record.
+    /// Decodes the 64 bytes of a record (the caller passes whole records).
     pub fn parse(b: &[u8]) -> Record {
-        let mut e = [0u8; 32];
-        e.copy_from_slice(&b[16..48]);
+        let rec = xfs_healthmon::Record::from_slice(b).expect("a whole record");
+        let mut e = [0u8; abi::E_SIZE];
+        e.copy_from_slice(rec.payload());
         let mut pad = [0u8; 16];
-        pad.copy_from_slice(&b[48..64]);
+        pad.copy_from_slice(&rec.as_bytes()[abi::OFF_PAD..]);
         Record {
-            domain: u32_at(b, 0),
-            ty: u32_at(b, 4),
-            time_ns: u64_at(b, 8),
+            domain: rec.domain().code(),
+            ty: rec.event_type().code(),
+            time_ns: rec.time_ns(),
             e,
             pad,
         }
     }
 
-    /// The type's name, as xfs_io prints it.
+    /// The type's name.
     pub fn type_name(&self) -> &'static str {
-        const NAMES: [&str; 13] = [
-            "running",
-            "lost",
-            "unmount",
-            "sick",
-            "corrupt",
-            "healthy",
-            "shutdown",
-            "media_error",
-            "buffered_read",
-            "buffered_write",
-            "directio_read",
-            "directio_write",
-            "data_lost",
-        ];
-        NAMES
-            .get(self.ty as usize)
-            .copied()
-            .unwrap_or("unknown-type")
+        match EventType::from_code(self.ty) {
+            EventType::Unknown(_) => "unknown-type",
+            t => t.id(),
+        }
     }
 
     fn domain_name(&self) -> &'static str {
-        const NAMES: [&str; 9] = [
-            "mount",
-            "fs",
-            "ag",
-            "inode",
-            "rtgroup",
-            "datadev",
-            "rtdev",
-            "logdev",
-            "filerange",
-        ];
-        NAMES
-            .get(self.domain as usize)
-            .copied()
-            .unwrap_or("unknown-domain")
+        match Domain::from_code(self.domain) {
+            Domain::Unknown(_) => "unknown-domain",
+            d => d.id(),
+        }
     }
 
     /// The record's 64 bytes with `time_ns` zeroed: what must be equal between two monitors.
     pub fn bytes_without_time(&self) -> [u8; V0_SIZE] {
         let mut b = [0u8; V0_SIZE];
-        b[0..4].copy_from_slice(&self.domain.to_ne_bytes());
-        b[4..8].copy_from_slice(&self.ty.to_ne_bytes());
-        b[16..48].copy_from_slice(&self.e);
-        b[48..64].copy_from_slice(&self.pad);
+        b[abi::OFF_DOMAIN..abi::OFF_DOMAIN + 4].copy_from_slice(&self.domain.to_ne_bytes());
+        b[abi::OFF_TYPE..abi::OFF_TYPE + 4].copy_from_slice(&self.ty.to_ne_bytes());
+        b[abi::OFF_E..abi::OFF_E + abi::E_SIZE].copy_from_slice(&self.e);
+        b[abi::OFF_PAD..].copy_from_slice(&self.pad);
         b
     }
 
     /// `lost.count` of a LOST record.
     pub fn lost_count(&self) -> u64 {
-        u64_at(&self.e, 0)
+        u64_at(&self.e, e::LOST_COUNT)
     }
 
     /// One line: type, domain and the fields of the domain (no timestamp).
     pub fn describe(&self) -> String {
-        let e = &self.e;
-        let body = match (self.domain, self.ty) {
-            (0, 1) => format!("count={}", u64_at(e, 0)),
-            (0, 6) => format!("reasons={:#x}", u32_at(e, 0)),
-            (0, _) => String::new(),
-            (1, _) => format!("mask={:#x}", u32_at(e, 0)),
-            (2 | 4, _) => format!("group={} mask={:#x}", u32_at(e, 4), u32_at(e, 0)),
-            (3, _) => format!(
-                "ino={} gen={:#x} mask={:#x}",
-                u64_at(e, 8),
-                u32_at(e, 4),
-                u32_at(e, 0)
+        let x = &self.e;
+        let body = match (
+            Domain::from_code(self.domain),
+            EventType::from_code(self.ty),
+        ) {
+            (Domain::Mount, EventType::Lost) => format!("count={}", u64_at(x, e::LOST_COUNT)),
+            (Domain::Mount, EventType::Shutdown) => {
+                format!("reasons={:#x}", u32_at(x, e::SHUTDOWN_REASONS))
+            }
+            (Domain::Mount, _) => String::new(),
+            (Domain::Fs, _) => format!("mask={:#x}", u32_at(x, e::FS_MASK)),
+            (Domain::Ag | Domain::Rtgroup, _) => format!(
+                "group={} mask={:#x}",
+                u32_at(x, e::GROUP_GNO),
+                u32_at(x, e::GROUP_MASK)
             ),
-            (5..=7, _) => format!("daddr={} bbcount={}", u64_at(e, 0), u64_at(e, 8)),
-            (8, _) => format!(
+            (Domain::Inode, _) => format!(
+                "ino={} gen={:#x} mask={:#x}",
+                u64_at(x, e::INODE_INO),
+                u32_at(x, e::INODE_GEN),
+                u32_at(x, e::INODE_MASK)
+            ),
+            (Domain::Datadev | Domain::Rtdev | Domain::Logdev, _) => format!(
+                "daddr={} bbcount={}",
+                u64_at(x, e::MEDIA_DADDR),
+                u64_at(x, e::MEDIA_BBCOUNT)
+            ),
+            (Domain::FileRange, _) => format!(
                 "ino={} gen={:#x} pos={} len={} error={}",
-                u64_at(e, 16),
-                u32_at(e, 24),
-                u64_at(e, 0),
-                u64_at(e, 8),
-                u32_at(e, 28)
+                u64_at(x, e::FILERANGE_INO),
+                u32_at(x, e::FILERANGE_GEN),
+                u64_at(x, e::FILERANGE_POS),
+                u64_at(x, e::FILERANGE_LEN),
+                u32_at(x, e::FILERANGE_ERROR)
             ),
             _ => String::from("?"),
         };

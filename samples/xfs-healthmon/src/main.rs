@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `xfs-healthmon`: watch the XFS live health monitor from the command line.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::io::Write;
+use std::os::fd::AsFd;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicI32;
+use std::sync::atomic::Ordering;
+use xfs_healthmon::json;
+use xfs_healthmon::text;
+use xfs_healthmon::Details;
+use xfs_healthmon::FdInfo;
+use xfs_healthmon::Monitor;
+use xfs_healthmon::Record;
+
+const USAGE: &str = "\
+usage: xfs-healthmon watch MOUNT [--verbose] [--json] [--nonblock] [--prometheus FILE] [--raw FILE]
+       xfs-healthmon probe MOUNT
+       xfs-healthmon samefs MOUNT FILE
+       xfs-healthmon stats [MOUNT]
+
+watch       print the health events of the XFS filesystem mounted at MOUNT as they come, in the
+            words of `xfs_io -c healthmon` (or, with --json, one JSON object per line); exits 0
+            when the filesystem is unmounted, and on SIGINT or SIGTERM after a summary
+  --verbose     every health change, not only new problems
+  --nonblock    read with O_NONBLOCK and poll(2), as an event loop would
+  --prometheus FILE  keep FILE, a node_exporter textfile-collector file, up to date
+  --raw FILE    also append every record's 64 bytes to FILE
+probe       whether MOUNT's filesystem can be monitored, and nobody monitors it now
+samefs      whether FILE is on the filesystem of MOUNT (opens a monitor for the question)
+stats       the accounting of every running monitor (of MOUNT's filesystem), from fdinfo
+";
+
+/// The signal that asked us to stop, or 0.
+static STOP: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    STOP.store(sig, Ordering::Relaxed);
+}
+
+/// Stops on SIGINT and SIGTERM: the handler records the signal, and a blocked read or poll
+/// returns `EINTR` (no `SA_RESTART`), so the loop sees it at once.
+fn catch_signals() -> io::Result<()> {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: `sigaction` is plain old data, for which all zeroes is a valid value.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: `sa` is a valid action whose handler only stores to an atomic, which is
+        // async-signal-safe.
+        if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// What a `watch` has seen, for the summary and the Prometheus file.
+#[derive(Default)]
+struct Tally {
+    /// Records by type and domain name.
+    records: BTreeMap<(&'static str, &'static str), u64>,
+    /// The sum of LOST records' counts.
+    lost: u64,
+    /// `time_ns` of the newest record.
+    last_ns: u64,
+    /// Whether the filesystem was unmounted.
+    unmounted: bool,
+}
+
+impl Tally {
+    fn add(&mut self, rec: &Record) {
+        *self
+            .records
+            .entry((rec.event_type().id(), rec.domain().id()))
+            .or_default() += 1;
+        if let Details::Lost { count } = rec.details() {
+            self.lost = self.lost.saturating_add(count);
+        }
+        self.last_ns = rec.time_ns();
+    }
+
+    fn summary(&self) -> String {
+        let total: u64 = self.records.values().sum();
+        let mut by_type: BTreeMap<&str, u64> = BTreeMap::new();
+        for ((ty, _), n) in &self.records {
+            *by_type.entry(ty).or_default() += n;
+        }
+        let list: Vec<String> = by_type.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        format!(
+            "{total} records ({}), {} events lost",
+            list.join(", "),
+            self.lost
+        )
+    }
+
+    /// The Prometheus text exposition of the tally.
+    fn prometheus(&self, mount: &str) -> String {
+        let mut label = String::new();
+        json::string(&mut label, mount);
+        let mut out = String::new();
+        out.push_str(
+            "# HELP xfs_healthmon_records_total Health monitor records read, by type and domain.\n\
+             # TYPE xfs_healthmon_records_total counter\n",
+        );
+        for ((ty, dom), n) in &self.records {
+            out.push_str(&format!(
+                "xfs_healthmon_records_total{{mount={label},type=\"{ty}\",domain=\"{dom}\"}} {n}\n"
+            ));
+        }
+        out.push_str(&format!(
+            "# HELP xfs_healthmon_lost_events_total Events the kernel could not queue (the LOST records' counts).\n\
+             # TYPE xfs_healthmon_lost_events_total counter\n\
+             xfs_healthmon_lost_events_total{{mount={label}}} {}\n\
+             # HELP xfs_healthmon_last_record_timestamp_seconds When the newest record was queued.\n\
+             # TYPE xfs_healthmon_last_record_timestamp_seconds gauge\n\
+             xfs_healthmon_last_record_timestamp_seconds{{mount={label}}} {}.{:09}\n\
+             # HELP xfs_healthmon_mounted Whether the monitored filesystem is still mounted.\n\
+             # TYPE xfs_healthmon_mounted gauge\n\
+             xfs_healthmon_mounted{{mount={label}}} {}\n",
+            self.lost,
+            self.last_ns / 1_000_000_000,
+            self.last_ns % 1_000_000_000,
+            u8::from(!self.unmounted),
+        ));
+        out
+    }
+}
+
+/// Replaces `path` with `contents` atomically: a reader sees the old file or the new one.
+fn write_atomically(path: &str, contents: &str) -> io::Result<()> {
+    let tmp = format!("{path}.{}.tmp", std::process::id());
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}
+
+struct WatchArgs {
+    mount: String,
+    verbose: bool,
+    json: bool,
+    nonblock: bool,
+    prometheus: Option<String>,
+    raw: Option<String>,
+}
+
+fn watch(args: WatchArgs) -> Result<ExitCode, String> {
+    let mut mon = Monitor::open(&args.mount, args.verbose).map_err(|e| e.to_string())?;
+    catch_signals().map_err(|e| format!("sigaction: {e}"))?;
+    if args.nonblock {
+        mon.set_nonblocking(true)
+            .map_err(|e| format!("{}: O_NONBLOCK: {e}", args.mount))?;
+    }
+    let mut raw = match &args.raw {
+        Some(p) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|e| format!("{p}: {e}"))?,
+        ),
+        None => None,
+    };
+    let mut tally = Tally::default();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let publish = |tally: &Tally| -> Result<(), String> {
+        if let Some(p) = &args.prometheus {
+            write_atomically(p, &tally.prometheus(&args.mount)).map_err(|e| format!("{p}: {e}"))?;
+        }
+        Ok(())
+    };
+    publish(&tally)?;
+    loop {
+        if STOP.load(Ordering::Relaxed) != 0 {
+            publish(&tally)?;
+            eprintln!("xfs-healthmon: {}: {}", args.mount, tally.summary());
+            return Ok(ExitCode::SUCCESS);
+        }
+        let rec = match mon.next_record() {
+            Ok(Some(rec)) => rec,
+            Ok(None) => {
+                tally.unmounted = true;
+                publish(&tally)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                match mon.poll(None) {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(format!("{}: poll: {e}", args.mount)),
+                }
+                continue;
+            }
+            Err(e) => return Err(format!("{}: read: {e}", args.mount)),
+        };
+        tally.add(&rec);
+        if let Some(f) = raw.as_mut() {
+            f.write_all(rec.as_bytes())
+                .map_err(|e| format!("raw file: {e}"))?;
+        }
+        let line = if args.json {
+            json::object(&rec)
+        } else {
+            text::line(&args.mount, &rec)
+        };
+        if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+            // Nobody reads our output any more (a closed pipe): stop quietly.
+            return Ok(ExitCode::SUCCESS);
+        }
+        // After the records of one read, before waiting for the next.
+        if !mon.has_buffered_record() {
+            publish(&tally)?;
+        }
+    }
+}
+
+fn probe(mount: &str) -> ExitCode {
+    match Monitor::open(mount, false) {
+        Ok(_) => {
+            println!("{mount}: health monitoring is supported and free");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn samefs(mount: &str, file: &str) -> Result<ExitCode, String> {
+    let mon = Monitor::open(mount, false).map_err(|e| e.to_string())?;
+    let f = std::fs::File::open(file).map_err(|e| format!("{file}: {e}"))?;
+    let same = mon
+        .is_on_monitored_fs(f.as_fd())
+        .map_err(|e| e.to_string())?;
+    if same {
+        println!("{file}: on the filesystem of {mount}");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{file}: not on the filesystem of {mount}");
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// `major:minor` of the filesystem at `path`, as fdinfo's `dev` line shows it.
+fn dev_of(path: &str) -> Result<(u32, u32), String> {
+    use std::os::unix::fs::MetadataExt;
+    let dev = std::fs::metadata(path)
+        .map_err(|e| format!("{path}: {e}"))?
+        .dev();
+    Ok((libc::major(dev), libc::minor(dev)))
+}
+
+fn stats(mount: Option<&str>) -> Result<ExitCode, String> {
+    let want = mount.map(dev_of).transpose()?;
+    let mut found = 0;
+    let procs = std::fs::read_dir("/proc").map_err(|e| format!("/proc: {e}"))?;
+    for p in procs.flatten() {
+        let Some(pid) = p.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            let Some(n) = fd.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                continue;
+            };
+            match std::fs::read_link(fd.path()) {
+                Ok(l) if l.as_os_str() == "anon_inode:xfs_healthmon" => {}
+                _ => continue,
+            }
+            let Ok(info) = FdInfo::read(pid, n) else {
+                continue;
+            };
+            if want.is_some() && info.dev != want {
+                continue;
+            }
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            println!("{}", describe(pid, comm.trim(), n, &info));
+            found += 1;
+        }
+    }
+    if found == 0 {
+        println!("no health monitor is running");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(pid: u32, comm: &str, fd: i32, i: &FdInfo) -> String {
+    let num = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    let mut s = format!(
+        "pid {pid} ({comm}) fd {fd}: state {}, dev {}, format {}, events {}, lost {}",
+        i.state.as_deref().unwrap_or("-"),
+        i.dev.map_or("-".to_string(), |(a, b)| format!("{a}:{b}")),
+        i.format.as_deref().unwrap_or("-"),
+        num(i.events),
+        num(i.lost)
+    );
+    if i.reported.is_some() {
+        s.push_str(&format!(
+            ", reported {}, delivered {}, merged {}, queued {}, verbose {}, {}",
+            num(i.reported),
+            num(i.delivered),
+            num(i.merged),
+            num(i.queued),
+            i.verbose.map_or("-", |v| if v { "yes" } else { "no" }),
+            match i.balanced() {
+                Some(true) => "balanced",
+                Some(false) => "NOT BALANCED",
+                None => "-",
+            }
+        ));
+    }
+    s
+}
+
+fn run(args: &[String]) -> Result<ExitCode, String> {
+    let usage = || Err(USAGE.to_string());
+    match args.first().map(String::as_str) {
+        Some("watch") => {
+            let mut w = WatchArgs {
+                mount: String::new(),
+                verbose: false,
+                json: false,
+                nonblock: false,
+                prometheus: None,
+                raw: None,
+            };
+            let mut it = args[1..].iter();
+            while let Some(a) = it.next() {
+                match a.as_str() {
+                    "--verbose" | "-v" => w.verbose = true,
+                    "--json" => w.json = true,
+                    "--nonblock" => w.nonblock = true,
+                    "--prometheus" => w.prometheus = it.next().cloned(),
+                    "--raw" => w.raw = it.next().cloned(),
+                    m if !m.starts_with('-') && w.mount.is_empty() => w.mount = m.to_string(),
+                    _ => return usage(),
+                }
+            }
+            if w.mount.is_empty()
+                || (args.iter().any(|a| a == "--prometheus") && w.prometheus.is_none())
+                || (args.iter().any(|a| a == "--raw") && w.raw.is_none())
+            {
+                return usage();
+            }
+            watch(w)
+        }
+        Some("probe") if args.len() == 2 => Ok(probe(&args[1])),
+        Some("samefs") if args.len() == 3 => samefs(&args[1], &args[2]),
+        Some("stats") if args.len() <= 2 => stats(args.get(1).map(String::as_str)),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => usage(),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprint!("xfs-healthmon: {msg}");
+            if !msg.ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The checks that need no VM: the userspace library's tests (samples/xfs-healthmon: its ABI
+# against include/uapi/xfs_healthmon.h, decoding, text, JSON, a recorded stream) and its clippy
+# and rustfmt, and a docutils build of every reST file in Documentation/ with no warning.
+# Ends with "N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+export CARGO_TARGET_DIR=$CACHE/samples-target
+pass=0 fail=0
+ok() { echo "ok: $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+lib=$TOP/samples/xfs-healthmon/Cargo.toml
+if out=$(cargo test -q --locked --manifest-path "$lib" 2>&1); then
+	n=$(sed -nE 's/^test result: ok\. ([0-9]+) passed.*/\1/p' <<<"$out" | awk '{ s += $1 } END { print s + 0 }')
+	ok "library tests: ${n:-0} passed"
+else
+	bad "library tests"
+	grep -E -B2 -A12 'FAILED|panicked|^error' <<<"$out" | head -n 60
+fi
+if out=$(cargo clippy -q --locked --all-targets --manifest-path "$lib" -- -D warnings 2>&1); then
+	ok "library clippy"
+else
+	bad "library clippy"
+	head -n 40 <<<"$out"
+fi
+for m in "$TOP"/samples/*/Cargo.toml; do
+	if cargo fmt --check --manifest-path "$m" >/dev/null 2>&1; then
+		ok "rustfmt $(basename "$(dirname "$m")")"
+	else
+		bad "rustfmt $(basename "$(dirname "$m")") (run cargo fmt there)"
+	fi
+done
+
+# docutils, from the system's Python or a virtual environment of the cache.
+py=python3
+if ! python3 -c 'import docutils' 2>/dev/null; then
+	venv=$CACHE/venv-docs
+	if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c 'import docutils' 2>/dev/null; then
+		log "installing docutils into $venv"
+		python3 -m venv "$venv" && "$venv/bin/pip" install -q docutils >&2
+	fi
+	py=$venv/bin/python3
+fi
+for f in "$TOP"/Documentation/*.rst; do
+	if out=$("$py" - "$f" 2>&1 <<'PY'
+import sys, io, docutils.core
+err = io.StringIO()
+docutils.core.publish_string(open(sys.argv[1]).read(), source_path=sys.argv[1],
+    writer_name='null', settings_overrides={'report_level': 2, 'halt_level': 5,
+    'warning_stream': err})
+sys.stdout.write(err.getvalue())
+sys.exit(1 if err.getvalue() else 0)
+PY
+	); then
+		ok "docutils $(basename "$f")"
+	else
+		bad "docutils $(basename "$f")"
+		head -n 20 <<<"$out"
+	fi
+done
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
