@@ -374,10 +374,11 @@ impl Queue {
     /// monitor's first record, which observers see as put at the head, as C inserts it.
     #[inline]
     fn append(&mut self, event: Event, now: &impl Env, first: bool) {
-        if self.len >= CAPACITY {
+        if kernel::warn_on!(self.len >= CAPACITY) {
             // Cannot happen (see `push_general`: `len` stays within `PRIVILEGED_LIMIT`, the
             // ring's capacity); if it did, the slot after the newest would be the oldest's, and
-            // storing there would lose a queued record that the accounting still counts.
+            // storing there would lose a queued record.  The event is then counted as reported
+            // but in none of the other counters, so the warning is what says why.
             return;
         }
         let rec = Record {

@@ -29,7 +29,9 @@ pub struct FileOnMonitoredFsArg {
     pub flags: u32,
 }
 
-/// `_IOW('X', nr, size)`.
+/// `_IOW('X', nr, size)` in the encoding of `asm-generic/ioctl.h` (x86, arm, arm64, riscv,
+/// s390 and most others; powerpc, mips, sparc and alpha encode the direction differently, which
+/// `tests/abi.rs` would catch there).
 const fn iow(nr: u64, size: usize) -> u64 {
     (1 << 30) | ((size as u64) << 16) | ((b'X' as u64) << 8) | nr
 }

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use std::io;
 use std::io::Write;
 use std::os::fd::AsFd;
+use std::os::fd::AsRawFd;
+use std::os::fd::FromRawFd;
+use std::os::fd::OwnedFd;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicI32;
 use std::sync::atomic::Ordering;
@@ -32,29 +35,97 @@ watch       print the health events of the XFS filesystem mounted at MOUNT as th
 probe       whether MOUNT's filesystem can be monitored, and nobody monitors it now
 samefs      whether FILE is on the filesystem of MOUNT (opens a monitor for the question)
 stats       the accounting of every running monitor (of MOUNT's filesystem), from fdinfo
+
+exit status: 0 done, or yes (probe: free; samefs: same filesystem; stats: monitors found);
+1 no (probe: the line says why; samefs: another filesystem; stats: none found); 2 an error
+or a usage error
 ";
 
 /// The signal that asked us to stop, or 0.
 static STOP: AtomicI32 = AtomicI32::new(0);
 
+/// The write end of the pipe that wakes the watch loop when a signal comes, or -1.
+static WAKE: AtomicI32 = AtomicI32::new(-1);
+
 extern "C" fn on_signal(sig: libc::c_int) {
     STOP.store(sig, Ordering::Relaxed);
+    let fd = WAKE.load(Ordering::Relaxed);
+    if fd >= 0 {
+        let byte = 1u8;
+        // SAFETY: `write` is async-signal-safe; `fd` is the non-blocking write end of the wake
+        // pipe, which stays open for the life of the process, and `byte` is one readable byte.
+        // A full pipe already wakes the loop, so a failed write loses nothing.
+        let _ = unsafe { libc::write(fd, (&raw const byte).cast(), 1) };
+    }
 }
 
-/// Stops on SIGINT and SIGTERM: the handler records the signal, and a blocked read or poll
-/// returns `EINTR` (no `SA_RESTART`), so the loop sees it at once.
-fn catch_signals() -> io::Result<()> {
+/// Stops on SIGINT and SIGTERM.  A signal that comes while the loop waits ends the wait with
+/// `EINTR`; one that comes just before it waits would be missed that way, so the handler also
+/// writes to a pipe that the loop polls with the monitor (the self-pipe trick).  Returns the read
+/// end of the pipe.
+fn catch_signals() -> io::Result<OwnedFd> {
+    let mut fds = [0; 2];
+    // SAFETY: `fds` has room for the two descriptors `pipe2` returns.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `pipe2` returned two new descriptors that nothing else owns.  The write end is
+    // kept open for the life of the process (the handler may run until it exits).
+    let read_end = unsafe { OwnedFd::from_raw_fd(fds[0]) };
+    WAKE.store(fds[1], Ordering::Relaxed);
     for sig in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: `sigaction` is plain old data, for which all zeroes is a valid value.
         let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
         sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        // SAFETY: `sa` is a valid action whose handler only stores to an atomic, which is
-        // async-signal-safe.
+        // SAFETY: `sa` is a valid action whose handler only stores to an atomic and writes to a
+        // pipe, both async-signal-safe.
         if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } != 0 {
             return Err(io::Error::last_os_error());
         }
     }
+    Ok(read_end)
+}
+
+/// Waits until the monitor has something to read or the wake pipe has a byte (a signal).
+fn wait(mon: &Monitor, wake: &OwnedFd) -> io::Result<()> {
+    let mut fds = [
+        libc::pollfd {
+            fd: mon.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: wake.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: two valid `pollfd`s.
+    if unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
     Ok(())
+}
+
+/// A Prometheus label value: backslash, double quote and newline escaped, as the text
+/// exposition format asks.
+fn label(value: &str) -> String {
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Prints a line; a closed standard output (`| head`) is not an error worth a panic.
+fn say(line: &str) {
+    let _ = writeln!(io::stdout(), "{line}");
 }
 
 /// What a `watch` has seen, for the summary and the Prometheus file.
@@ -98,8 +169,7 @@ impl Tally {
 
     /// The Prometheus text exposition of the tally.
     fn prometheus(&self, mount: &str) -> String {
-        let mut label = String::new();
-        json::string(&mut label, mount);
+        let label = label(mount);
         let mut out = String::new();
         out.push_str(
             "# HELP xfs_healthmon_records_total Health monitor records read, by type and domain.\n\
@@ -147,7 +217,7 @@ struct WatchArgs {
 
 fn watch(args: WatchArgs) -> Result<ExitCode, String> {
     let mut mon = Monitor::open(&args.mount, args.verbose).map_err(|e| e.to_string())?;
-    catch_signals().map_err(|e| format!("sigaction: {e}"))?;
+    let wake = catch_signals().map_err(|e| format!("signals: {e}"))?;
     if args.nonblock {
         mon.set_nonblocking(true)
             .map_err(|e| format!("{}: O_NONBLOCK: {e}", args.mount))?;
@@ -172,11 +242,26 @@ fn watch(args: WatchArgs) -> Result<ExitCode, String> {
         Ok(())
     };
     publish(&tally)?;
+    let waited = |r: io::Result<()>| match r {
+        Err(e) if e.kind() != io::ErrorKind::Interrupted => {
+            Err(format!("{}: poll: {e}", args.mount))
+        }
+        _ => Ok(()),
+    };
     loop {
         if STOP.load(Ordering::Relaxed) != 0 {
             publish(&tally)?;
             eprintln!("xfs-healthmon: {}: {}", args.mount, tally.summary());
             return Ok(ExitCode::SUCCESS);
+        }
+        // A blocking read is entered only when poll() says it will not wait, and poll() also
+        // watches the wake pipe, so a signal never leaves the loop asleep.  In non-blocking mode
+        // the loop reads until EAGAIN and then waits the same way.
+        if !args.nonblock && !mon.has_buffered_record() {
+            waited(wait(&mon, &wake))?;
+            if STOP.load(Ordering::Relaxed) != 0 {
+                continue;
+            }
         }
         let rec = match mon.next_record() {
             Ok(Some(rec)) => rec,
@@ -187,11 +272,7 @@ fn watch(args: WatchArgs) -> Result<ExitCode, String> {
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                match mon.poll(None) {
-                    Ok(_) => {}
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(format!("{}: poll: {e}", args.mount)),
-                }
+                waited(wait(&mon, &wake))?;
                 continue;
             }
             Err(e) => return Err(format!("{}: read: {e}", args.mount)),
@@ -200,6 +281,11 @@ fn watch(args: WatchArgs) -> Result<ExitCode, String> {
         if let Some(f) = raw.as_mut() {
             f.write_all(rec.as_bytes())
                 .map_err(|e| format!("raw file: {e}"))?;
+        }
+        // After the records of one read, and before the last of them is printed, so that the
+        // file is up to date by the time the output shows that record.
+        if !mon.has_buffered_record() {
+            publish(&tally)?;
         }
         let line = if args.json {
             json::object(&rec)
@@ -210,21 +296,17 @@ fn watch(args: WatchArgs) -> Result<ExitCode, String> {
             // Nobody reads our output any more (a closed pipe): stop quietly.
             return Ok(ExitCode::SUCCESS);
         }
-        // After the records of one read, before waiting for the next.
-        if !mon.has_buffered_record() {
-            publish(&tally)?;
-        }
     }
 }
 
 fn probe(mount: &str) -> ExitCode {
     match Monitor::open(mount, false) {
         Ok(_) => {
-            println!("{mount}: health monitoring is supported and free");
+            say(&format!("{mount}: health monitoring is supported and free"));
             ExitCode::SUCCESS
         }
         Err(e) => {
-            println!("{e}");
+            say(&e.to_string());
             ExitCode::FAILURE
         }
     }
@@ -237,10 +319,10 @@ fn samefs(mount: &str, file: &str) -> Result<ExitCode, String> {
         .is_on_monitored_fs(f.as_fd())
         .map_err(|e| e.to_string())?;
     if same {
-        println!("{file}: on the filesystem of {mount}");
+        say(&format!("{file}: on the filesystem of {mount}"));
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("{file}: not on the filesystem of {mount}");
+        say(&format!("{file}: not on the filesystem of {mount}"));
         Ok(ExitCode::FAILURE)
     }
 }
@@ -280,12 +362,12 @@ fn stats(mount: Option<&str>) -> Result<ExitCode, String> {
                 continue;
             }
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            println!("{}", describe(pid, comm.trim(), n, &info));
+            say(&describe(pid, comm.trim(), n, &info));
             found += 1;
         }
     }
     if found == 0 {
-        println!("no health monitor is running");
+        say("no health monitor is running");
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

@@ -30,9 +30,13 @@ pub struct Monitor {
 }
 
 /// Calls the `_IOW` ioctl `request` on `fd` with `arg`; its return value on success.
-fn ioctl_arg<T>(fd: RawFd, request: u64, arg: &T) -> io::Result<i32> {
-    // SAFETY: `request` is one of this ABI's `_IOW` ioctls, whose argument type is `T`; the
-    // kernel reads `size_of::<T>()` bytes from `arg`, which points to a live `T`.
+///
+/// # Safety
+///
+/// `request` must be an ioctl whose argument is a pointer to a `T` that the kernel only reads.
+unsafe fn ioctl_arg<T>(fd: RawFd, request: u64, arg: &T) -> io::Result<i32> {
+    // SAFETY: By the function's contract, the kernel reads `size_of::<T>()` bytes from `arg`,
+    // which points to a live `T`.
     let ret = unsafe { libc::ioctl(fd, request as _, arg as *const T) };
     if ret < 0 {
         Err(io::Error::last_os_error())
@@ -53,30 +57,24 @@ fn is_xfs(path: &Path) -> Option<bool> {
     Some(st.f_type as i64 == XFS_SUPER_MAGIC)
 }
 
-/// Whether `file` is the root of a mount, from `statx`; `None` if that cannot be told.
-fn is_mount_root(file: &File) -> Option<bool> {
-    // SAFETY: `statx` is plain old data, for which all zeroes is a valid value.
-    let mut st: libc::statx = unsafe { std::mem::zeroed() };
-    // SAFETY: an empty path with `AT_EMPTY_PATH` names the open descriptor itself; `st` is a
-    // writable `statx`.
-    let ret = unsafe {
-        libc::statx(
-            file.as_raw_fd(),
-            c"".as_ptr(),
-            libc::AT_EMPTY_PATH,
-            0,
-            &mut st,
-        )
-    };
-    if ret != 0 || st.stx_attributes_mask & libc::STATX_ATTR_MOUNT_ROOT as u64 == 0 {
-        return None;
-    }
-    Some(st.stx_attributes & libc::STATX_ATTR_MOUNT_ROOT as u64 != 0)
+/// Whether this process may create a monitor: `CAP_SYS_ADMIN` in its effective set, in the
+/// initial user namespace (whose `uid_map` maps all of the 32-bit range onto itself).  `None` if
+/// that cannot be told.
+fn privileged() -> Option<bool> {
+    const CAP_SYS_ADMIN: u32 = 21;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let caps = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+    let caps = u64::from_str_radix(caps.trim(), 16).ok()?;
+    let map = std::fs::read_to_string("/proc/self/uid_map").ok()?;
+    let initial = map.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"];
+    Some(caps & (1 << CAP_SYS_ADMIN) != 0 && initial)
 }
 
 impl Monitor {
     /// Starts monitoring the XFS filesystem mounted at `mount` (its root directory), with
-    /// every health change reported if `verbose`, or only new problems.
+    /// every health change reported if `verbose`; otherwise metadata found sick in use is
+    /// always reported, found corrupt by a check only where it is new, and found healthy only
+    /// where it was bad before (see `Documentation/uapi.rst`).
     pub fn open(mount: impl AsRef<Path>, verbose: bool) -> Result<Monitor, Error> {
         let mount = mount.as_ref();
         let err = |kind, op, source| Error::new(kind, mount, op, source);
@@ -94,7 +92,9 @@ impl Monitor {
             format: abi::XFS_HEALTH_MONITOR_FMT_V0,
             pad: [0; 23],
         };
-        let fd = match ioctl_arg(dir.as_raw_fd(), abi::XFS_IOC_HEALTH_MONITOR, &arg) {
+        // SAFETY: `XFS_IOC_HEALTH_MONITOR` reads a `struct xfs_health_monitor`.
+        let ret = unsafe { ioctl_arg(dir.as_raw_fd(), abi::XFS_IOC_HEALTH_MONITOR, &arg) };
+        let fd = match ret {
             Ok(fd) => fd,
             Err(e) => {
                 let kind = match e.raw_os_error() {
@@ -104,7 +104,9 @@ impl Monitor {
                     Some(libc::ENOTTY | libc::EOPNOTSUPP) => ErrorKind::Unsupported,
                     Some(libc::EEXIST) => ErrorKind::AlreadyMonitored,
                     Some(libc::EPERM) if is_xfs(mount) == Some(false) => ErrorKind::NotXfs,
-                    Some(libc::EPERM) if is_mount_root(&dir) == Some(false) => ErrorKind::NotRoot,
+                    // The kernel checks the privilege first, then that this is the root
+                    // directory: EPERM of a privileged process means the latter.
+                    Some(libc::EPERM) if privileged() == Some(true) => ErrorKind::NotRoot,
                     Some(libc::EPERM | libc::EACCES) => ErrorKind::PermissionDenied,
                     Some(libc::EINVAL) => ErrorKind::InvalidArgument,
                     _ => ErrorKind::Io,
@@ -129,7 +131,8 @@ impl Monitor {
         Error::new(kind, &self.mount, op, source)
     }
 
-    /// Reports every health change from now on if `verbose`, else only new problems.
+    /// Reports every health change from now on if `verbose`, else the changes of
+    /// [`Monitor::open`]'s quiet mode.
     pub fn set_verbose(&self, verbose: bool) -> Result<(), Error> {
         let arg = abi::HealthMonitorArg {
             flags: if verbose {
@@ -140,7 +143,8 @@ impl Monitor {
             format: abi::XFS_HEALTH_MONITOR_FMT_V0,
             pad: [0; 23],
         };
-        ioctl_arg(self.as_raw_fd(), abi::XFS_IOC_HEALTH_MONITOR, &arg)
+        // SAFETY: `XFS_IOC_HEALTH_MONITOR` reads a `struct xfs_health_monitor`.
+        unsafe { ioctl_arg(self.as_raw_fd(), abi::XFS_IOC_HEALTH_MONITOR, &arg) }
             .map(|_| ())
             .map_err(|e| {
                 let kind = match e.raw_os_error() {
@@ -157,11 +161,16 @@ impl Monitor {
             fd: fd.as_raw_fd(),
             flags: 0,
         };
-        match ioctl_arg(
-            self.as_raw_fd(),
-            abi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS,
-            &arg,
-        ) {
+        // SAFETY: `XFS_IOC_HEALTH_FD_ON_MONITORED_FS` reads a
+        // `struct xfs_health_file_on_monitored_fs`.
+        let ret = unsafe {
+            ioctl_arg(
+                self.as_raw_fd(),
+                abi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS,
+                &arg,
+            )
+        };
+        match ret {
             Ok(_) => Ok(true),
             Err(e) if e.raw_os_error() == Some(libc::ESTALE) => Ok(false),
             Err(e) => {
@@ -194,16 +203,22 @@ impl Monitor {
         Ok(())
     }
 
-    /// Waits up to `timeout` (forever if `None`) until a record can be read or end of file is
-    /// reached; says whether that came.  A record begun in an earlier read counts only when it
-    /// is complete.
+    /// Waits up to `timeout` (forever if `None`) until [`Monitor::next_record`] would not wait:
+    /// a record is buffered here, or the monitor has bytes or the end of the stream; says
+    /// whether that came.  An event loop takes records until `WouldBlock` before it waits again.
     pub fn poll(&self, timeout: Option<Duration>) -> io::Result<bool> {
+        if self.has_buffered_record() {
+            return Ok(true);
+        }
         let mut pfd = libc::pollfd {
             fd: self.as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
         };
-        let ms = timeout.map_or(-1, |t| t.as_millis().min(i32::MAX as u128) as i32);
+        // Rounded up, so that a timeout below a millisecond waits rather than spins.
+        let ms = timeout.map_or(-1, |t| {
+            t.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
+        });
         // SAFETY: one valid `pollfd`.
         let ret = unsafe { libc::poll(&mut pfd, 1, ms) };
         if ret < 0 {

@@ -2,10 +2,10 @@
 
 //! Whole records out of a byte stream.
 //!
-//! The monitor returns as many whole records as fit in a read, but a read smaller than a record
-//! returns part of one (the rest comes with the next read), so a reader must put records
-//! together; [`RecordStream`] does, over any [`Read`], which is also how the tests feed it
-//! recorded streams in pieces of any size.
+//! The monitor fills a read's buffer with the byte stream of its records, so a read whose size
+//! is not a multiple of 64 ends inside a record, whose rest comes with the next read: a reader
+//! must put records together.  [`RecordStream`] does, over any [`Read`], which is also how the
+//! tests feed it recorded streams in pieces of any size.
 
 use crate::abi::RECORD_SIZE;
 use crate::record::Record;

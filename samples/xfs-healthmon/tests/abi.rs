@@ -151,6 +151,38 @@ fn every_value_matches_the_header() {
         items.push((name.to_string(), expr.clone()));
         want.push(*v);
     }
+    // The argument structures, field by field.
+    let args: &[(&str, &str, usize)] = &[
+        (
+            "struct xfs_health_monitor",
+            "flags",
+            std::mem::offset_of!(abi::HealthMonitorArg, flags),
+        ),
+        (
+            "struct xfs_health_monitor",
+            "format",
+            std::mem::offset_of!(abi::HealthMonitorArg, format),
+        ),
+        (
+            "struct xfs_health_monitor",
+            "pad",
+            std::mem::offset_of!(abi::HealthMonitorArg, pad),
+        ),
+        (
+            "struct xfs_health_file_on_monitored_fs",
+            "fd",
+            std::mem::offset_of!(abi::FileOnMonitoredFsArg, fd),
+        ),
+        (
+            "struct xfs_health_file_on_monitored_fs",
+            "flags",
+            std::mem::offset_of!(abi::FileOnMonitoredFsArg, flags),
+        ),
+    ];
+    for (st, f, off) in args {
+        items.push((format!("{st}.{f}"), format!("offsetof({st}, {f})")));
+        want.push(*off as u64);
+    }
     let members: &[(&str, &str, usize)] = &[
         ("lost", "count", e::LOST_COUNT),
         ("fs", "mask", e::FS_MASK),
