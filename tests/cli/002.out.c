@@ -126,3 +126,6 @@ watch exit status 0
 SCRATCH_MNT: monitoring started
 SCRATCH_MNT ino INO gen GEN core: sick
 xfs-healthmon: SCRATCH_MNT: 2 records (running 1, sick 1), 0 events lost
+== blocking, stopped by SIGINT
+watch exit status 0
+xfs-healthmon: SCRATCH_MNT: 1 records (running 1), 0 events lost
