@@ -377,8 +377,9 @@ impl Queue {
         if kernel::warn_on!(self.len >= CAPACITY) {
             // Cannot happen (see `push_general`: `len` stays within `PRIVILEGED_LIMIT`, the
             // ring's capacity); if it did, the slot after the newest would be the oldest's, and
-            // storing there would lose a queued record.  The event is then counted as reported
-            // but in none of the other counters, so the warning is what says why.
+            // storing there would lose a queued record.  The event is then missing from the
+            // queue although the caller counts it (as reported, or as lost for a LOST record),
+            // so the accounting no longer balances: the warning says why.
             return;
         }
         let rec = Record {
@@ -388,6 +389,7 @@ impl Queue {
         let Some(at) = self.slots.put(self.slot(self.len), rec) else {
             // Cannot happen: `len < CAPACITY`, so the slot is either filled or the next one of
             // a ring still growing.
+            kernel::warn_on!(true);
             return;
         };
         // INVARIANT: the record is in slot `head + len` of the ring (pushed there while the

@@ -13,7 +13,9 @@ use std::path::PathBuf;
 pub enum ErrorKind {
     /// The path is not on an XFS filesystem.
     NotXfs,
-    /// The path is on XFS but is not its root directory (`EPERM`).
+    /// The path is on XFS but is not its root directory (`EPERM` for a process that has
+    /// `CAP_SYS_ADMIN` in the initial user namespace; an LSM that refuses the capability looks
+    /// the same from here).
     NotRoot,
     /// The kernel has no health monitoring (`ENOTTY`, `EOPNOTSUPP`).
     Unsupported,

@@ -28,7 +28,7 @@ usage: xfs-healthmon watch MOUNT [--verbose] [--json] [--nonblock] [--prometheus
 watch       print the health events of the XFS filesystem mounted at MOUNT as they come, in the
             words of `xfs_io -c healthmon` (or, with --json, one JSON object per line); exits 0
             when the filesystem is unmounted, and on SIGINT or SIGTERM after a summary
-  --verbose     every health change, not only new problems
+  --verbose     every metadata health report, not only changes
   --nonblock    read with O_NONBLOCK and poll(2), as an event loop would
   --prometheus FILE  keep FILE, a node_exporter textfile-collector file, up to date
   --raw FILE    also append every record's 64 bytes to FILE
@@ -121,6 +121,31 @@ fn label(value: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Writes `line` and a newline to standard output, unbuffered, so that each record is out as
+/// soon as it is read.  Unlike `write_all`, which retries a write that a signal interrupted, this
+/// returns `Interrupted` once a stop was asked for, so a reader that stopped reading (a full pipe)
+/// cannot keep `watch` from stopping.
+fn write_line(line: &str) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(line.len() + 1);
+    buf.extend_from_slice(line.as_bytes());
+    buf.push(b'\n');
+    let mut at = 0;
+    while at < buf.len() {
+        let rest = &buf[at..];
+        // SAFETY: `rest` is readable for its length; descriptor 1 is standard output.
+        let n = unsafe { libc::write(1, rest.as_ptr().cast(), rest.len()) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted && STOP.load(Ordering::Relaxed) == 0 {
+                continue;
+            }
+            return Err(e);
+        }
+        at += n as usize;
+    }
+    Ok(())
 }
 
 /// Prints a line; a closed standard output (`| head`) is not an error worth a panic.
@@ -233,8 +258,6 @@ fn watch(args: WatchArgs) -> Result<ExitCode, String> {
         None => None,
     };
     let mut tally = Tally::default();
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
     let publish = |tally: &Tally| -> Result<(), String> {
         if let Some(p) = &args.prometheus {
             write_atomically(p, &tally.prometheus(&args.mount)).map_err(|e| format!("{p}: {e}"))?;
@@ -251,7 +274,12 @@ fn watch(args: WatchArgs) -> Result<ExitCode, String> {
     loop {
         if STOP.load(Ordering::Relaxed) != 0 {
             publish(&tally)?;
-            eprintln!("xfs-healthmon: {}: {}", args.mount, tally.summary());
+            let _ = writeln!(
+                io::stderr(),
+                "xfs-healthmon: {}: {}",
+                args.mount,
+                tally.summary()
+            );
             return Ok(ExitCode::SUCCESS);
         }
         // A blocking read is entered only when poll() says it will not wait, and poll() also
@@ -292,9 +320,12 @@ fn watch(args: WatchArgs) -> Result<ExitCode, String> {
         } else {
             text::line(&args.mount, &rec)
         };
-        if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+        match write_line(&line) {
+            Ok(()) => {}
+            // A signal while standard output is full: the loop's check stops us.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             // Nobody reads our output any more (a closed pipe): stop quietly.
-            return Ok(ExitCode::SUCCESS);
+            Err(_) => return Ok(ExitCode::SUCCESS),
         }
     }
 }
@@ -437,7 +468,7 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         Some("samefs") if args.len() == 3 => samefs(&args[1], &args[2]),
         Some("stats") if args.len() <= 2 => stats(args.get(1).map(String::as_str)),
         Some("-h" | "--help" | "help") => {
-            print!("{USAGE}");
+            let _ = write!(io::stdout(), "{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         _ => usage(),
@@ -449,10 +480,8 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(code) => code,
         Err(msg) => {
-            eprint!("xfs-healthmon: {msg}");
-            if !msg.ends_with('\n') {
-                eprintln!();
-            }
+            let nl = if msg.ends_with('\n') { "" } else { "\n" };
+            let _ = write!(io::stderr(), "xfs-healthmon: {msg}{nl}");
             ExitCode::from(2)
         }
     }

@@ -33,7 +33,9 @@ pub struct Monitor {
 ///
 /// # Safety
 ///
-/// `request` must be an ioctl whose argument is a pointer to a `T` that the kernel only reads.
+/// `fd`'s driver must treat `request` as an ioctl whose argument is a pointer to a `T` that it
+/// only reads (an `_IOW` of this ABI on a directory or a monitor: XFS, or a filesystem that does
+/// not know the number and fails with `ENOTTY`).
 unsafe fn ioctl_arg<T>(fd: RawFd, request: u64, arg: &T) -> io::Result<i32> {
     // SAFETY: By the function's contract, the kernel reads `size_of::<T>()` bytes from `arg`,
     // which points to a live `T`.
