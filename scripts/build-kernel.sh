@@ -5,6 +5,8 @@
 # only when one of them changes; an interrupted build resumes where it stopped.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+# Debian's stock kernel is not built but prepared from its packages.
+[ "$XFSHM_KERNEL" != distro ] || exec "$TOP/scripts/build-distro.sh"
 "$TOP/scripts/setup.sh"
 load_versions
 KBUILD=$(kbuild_dir)

@@ -9,7 +9,9 @@
 # The default is the Rust xfs.ko that users load.  --variant c builds the C monitor from the same
 # farm (the reference for the differential runner and the benchmarks), and --driver links the
 # test-only report driver (tests/driver) into either and also builds its loader module,
-# $KBUILD-hmdrv/xfs_hmdrv.ko.  XFSHM_KERNEL=bench builds against the benchmark kernel.
+# $KBUILD-hmdrv/xfs_hmdrv.ko.  XFSHM_KERNEL=bench builds against the benchmark kernel, and
+# XFSHM_KERNEL=distro against Debian's stock kernel (scripts/build-distro.sh), with its toolchain
+# in its build root.
 #
 # The build happens in a symlink farm of the tree's fs/xfs in the cache, one per kind; our
 # Kbuild, src/, rust/ and tests/driver/ are linked into it file by file, so objects never land in
@@ -31,6 +33,7 @@ done
 case $variant in rust | c) ;; *) die "unknown variant '$variant' (rust or c)" ;; esac
 "$TOP/scripts/setup.sh" 2>/dev/null
 load_versions
+[ "$XFSHM_KERNEL" != distro ] || load_distro
 KBUILD=$("$TOP/scripts/build-kernel.sh")
 FARM=$KBUILD-xfs-oot
 [ "$variant" = rust ] || FARM=$FARM-$variant
@@ -63,12 +66,27 @@ done
 flags=()
 [ "$variant" = c ] && flags+=(XFSHM_C=y)
 [ -n "$driver" ] && flags+=(XFSHM_DRIVER=y)
-make -C "$KBUILD" M="$FARM" LLVM=$LLVM_SUFFIX -j"$NPROC" "${flags[@]}" "$@" modules >&2
+rc=0
+mmake M="$FARM" -j"$NPROC" "${flags[@]}" "$@" modules >&2 || rc=$?
+# For Debian's kernel, every Rust symbol the module takes from vmlinux (the kernel crate's and
+# core's functions, the C helpers made for Rust) must be one the stock vmlinux exports, or the
+# module would not load: say which, before modpost's shorter complaint.
+if [ "$XFSHM_KERNEL" = distro ] && [ "$variant" = rust ] && [ -f "$FARM/xfs.o" ]; then
+	droot nm -u "$FARM/xfs.o" | awk '$2 ~ /^(_R|rust_helper_)/ { print $2 }' | sort -u > "$FARM/rust-imports"
+	awk '{ print $2 }' "$KBUILD/Module.symvers" | sort -u > "$FARM/exports"
+	comm -23 "$FARM/rust-imports" "$FARM/exports" > "$FARM/rust-imports.missing"
+	if [ -s "$FARM/rust-imports.missing" ]; then
+		head -n 10 "$FARM/rust-imports.missing" >&2
+		die "xfs.ko takes $(wc -l < "$FARM/rust-imports.missing") Rust symbols (above; all in $FARM/rust-imports.missing) that $DISTRO_KREL's vmlinux does not export (its Module.symvers): it could not load there"
+	fi
+	log "xfs.ko imports $(wc -l < "$FARM/rust-imports") Rust symbols, all exported by $DISTRO_KREL ($FARM/rust-imports)"
+fi
+[ $rc = 0 ] || die "building $FARM/xfs.ko failed"
 if [ -n "$driver" ]; then
 	# The loader links against the exports of either variant's test xfs.ko (same names).
 	LOADER=$KBUILD-hmdrv
 	mkdir -p "$LOADER"
 	for f in "$TOP"/tests/driver/loader/*; do ln -sfn "$f" "$LOADER/"; done
-	make -C "$KBUILD" M="$LOADER" LLVM=$LLVM_SUFFIX KBUILD_EXTRA_SYMBOLS="$FARM/Module.symvers" modules >&2
+	mmake M="$LOADER" KBUILD_EXTRA_SYMBOLS="$FARM/Module.symvers" modules >&2
 fi
 echo "$FARM/xfs.ko"

@@ -31,7 +31,9 @@ mmdebstrap --quiet --mode=root --variant=minbase \
 	tail -n 30 "$CACHE/rootfs.log" >&2
 	die "mmdebstrap failed; log in $CACHE/rootfs.log"
 }
-mkdir -p "$ROOTFS.tmp/host" "$ROOTFS.tmp/xfshm" "$ROOTFS.tmp/mnt/test" "$ROOTFS.tmp/mnt/scratch"
+# /lib/modules is where the guest mounts the kernel's modules (scripts/guest-init.sh).
+mkdir -p "$ROOTFS.tmp/host" "$ROOTFS.tmp/xfshm" "$ROOTFS.tmp/mnt/test" "$ROOTFS.tmp/mnt/scratch" \
+	"$ROOTFS.tmp/usr/lib/modules"
 cat > "$ROOTFS.tmp/sbin/xfshm-init" <<'EOI'
 #!/bin/sh
 # PID 1 of the test VM: mount the pseudo filesystems and the two 9p shares, then run the

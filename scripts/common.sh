@@ -35,12 +35,13 @@ load_versions() {
 
 # Which kernel: "test" (lockdep, sleep-in-atomic checks, XFS_DEBUG; the shell tests and the
 # differential runner of make check), "debug" (the test kernel with KASAN, UBSAN, kmemleak,
-# fault injection and object debugging; KUnit and the stress tests of make check) or "bench"
-# (production-like; make bench).
+# fault injection and object debugging; KUnit and the stress tests of make check), "bench"
+# (production-like; make bench) or "distro" (Debian's stock kernel, linux-image-*-amd64 of the
+# same Debian version as our source; scripts/build-distro.sh).
 XFSHM_KERNEL=${XFSHM_KERNEL:-test}
 case $XFSHM_KERNEL in
-test | debug | bench) ;;
-*) die "XFSHM_KERNEL must be test, debug or bench, not '$XFSHM_KERNEL'" ;;
+test | debug | bench | distro) ;;
+*) die "XFSHM_KERNEL must be test, debug, bench or distro, not '$XFSHM_KERNEL'" ;;
 esac
 
 # The config fragment of the chosen kernel: kernel.config, and for the bench kernel
@@ -59,10 +60,15 @@ kernel_fragment() {
 	fi
 }
 
-# The kernel build directory is keyed by the source version and the config fragment's hash.
+# The kernel build directory is keyed by the source version and the config fragment's hash
+# (Debian's kernel: by its release).
 kbuild_dir() {
 	local h
 	case $XFSHM_KERNEL in
+	distro)
+		echo "$CACHE/kbuild-distro-$DISTRO_KREL"
+		return
+		;;
 	test) h=$(sha256sum < "$TOP/scripts/kernel.config" | cut -c1-12) ;;
 	debug) h=$(kernel_fragment | sha256sum | cut -c1-12) ;;
 	*) h=$XFSHM_KERNEL-$(kernel_fragment | sha256sum | cut -c1-12) ;;
@@ -72,6 +78,19 @@ kbuild_dir() {
 
 kmake() {
 	make -C "$KSRC" O="$KBUILD" LLVM=$LLVM_SUFFIX "$@"
+}
+
+# The make variables of a build against $KBUILD: LLVM for the project's kernels; for Debian's,
+# the variables of its headers' .kernelvariables, the compiler named as in its .config's
+# CONFIG_CC_VERSION_TEXT (the name is part of that text).
+kbuild_vars() {
+	if [ "$XFSHM_KERNEL" = distro ]; then
+		local cc
+		cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KBUILD/.config")
+		echo "ARCH=x86 CROSS_COMPILE=x86_64-linux-gnu- CC=${cc:-x86_64-linux-gnu-gcc-16} KERNELRELEASE=$DISTRO_KREL"
+	else
+		echo "LLVM=$LLVM_SUFFIX"
+	fi
 }
 
 # The Debian mirror of the machine's own apt sources (never written into a file of the repo).
@@ -87,6 +106,109 @@ mirror_uri() {
 		awk '$1=="deb" && $0 !~ /security/ { for (i=2;i<=NF;i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
 			/etc/apt/sources.list
 	fi
+}
+
+# A private apt state for the newer suites, with the mirror read from the system's sources (the
+# system's own apt configuration is never changed).  papt runs an apt command in it.
+APTP=$CACHE/apt
+papt() {
+	"$@" -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$APTP/etc" \
+		-o Dir::State::Lists="$APTP/lists" -o Dir::Cache="$APTP/cache" \
+		-o Dir::State::Status=/var/lib/dpkg/status \
+		-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root -q
+}
+apt_ready=
+private_apt() {
+	[ -n "$apt_ready" ] && return
+	local uri
+	uri=$(mirror_uri)
+	[ -n "$uri" ] || die "cannot find a Debian mirror in the system's apt sources"
+	mkdir -p "$APTP/etc" "$APTP/lists/partial" "$APTP/cache/archives/partial"
+	cat > "$APTP/etc/extra.sources" <<EOS
+Types: deb
+URIs: $uri
+Suites: sid trixie-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	log "updating private apt lists (sid, trixie-backports)"
+	papt apt-get update >/dev/null || die "private apt-get update failed"
+	apt_ready=1
+	MIRROR_URI=$uri
+}
+
+# Candidate version of a package in the private state, optionally matching a prefix.
+pkg_versions() {
+	papt apt-cache madison "$1" | awk -F'|' '{gsub(/ /,"",$2); print $2}'
+}
+
+fetch_deb() { # name version destdir
+	local dir=$3
+	mkdir -p "$dir"
+	(cd "$APTP/cache/archives" && papt apt-get download "$1=$2" >/dev/null) \
+		|| die "cannot download $1=$2"
+	ls "$APTP/cache/archives/$1_"*.deb | head -n1
+}
+
+# make against the kernel build $KBUILD (M= builds of modules): for Debian's kernel in its build
+# root.
+mmake() {
+	if [ "$XFSHM_KERNEL" = distro ]; then
+		# shellcheck disable=SC2046
+		droot make -C "$KBUILD" $(kbuild_vars) "$@"
+	else
+		make -C "$KBUILD" LLVM=$LLVM_SUFFIX "$@"
+	fi
+}
+
+# Debian's stock kernel: the release and Debian version of linux-image-*-amd64 matching our
+# linux-source-7.2, chosen once and recorded in $DISTRO_ENV, and the sid build root with the
+# toolchain that built it ($DROOT, keyed by its package list).
+DISTRO_ENV=$CACHE/distro.env
+load_distro() {
+	if [ ! -f "$DISTRO_ENV" ]; then
+		private_apt
+		local ver pkg
+		ver=$(pkg_versions linux-source-7.2 | grep -E "^${LINUX_VERSION//./\\.}-" | head -n1 || true)
+		[ -n "$ver" ] || die "the mirror has no linux-source-7.2 of version $LINUX_VERSION any more"
+		pkg=$(papt apt-cache pkgnames "linux-image-$LINUX_VERSION+" |
+			grep -E "^linux-image-${LINUX_VERSION//./\\.}\+deb[0-9]+-amd64\$" | sort -V | tail -n1 || true)
+		[ -n "$pkg" ] || die "the mirror has no linux-image-$LINUX_VERSION+debNN-amd64"
+		pkg_versions "$pkg" | grep -qxF "$ver" ||
+			die "$pkg is not of version $ver (has: $(pkg_versions "$pkg" | tr '\n' ' '))"
+		printf 'DISTRO_KREL=%s\nDISTRO_VERSION=%s\n' "${pkg#linux-image-}" "$ver" > "$DISTRO_ENV.tmp"
+		mv "$DISTRO_ENV.tmp" "$DISTRO_ENV"
+	fi
+	# shellcheck disable=SC1090
+	. "$DISTRO_ENV"
+	DISTRO_ROOT_PACKAGES="linux-headers-$DISTRO_KREL=$DISTRO_VERSION rustc rust-src bindgen
+		libclang-dev binutils dwarves make bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
+		zstd python3 openssl busybox-static"
+	DROOT=$CACHE/distro-root-$DISTRO_KREL-$(echo "$DISTRO_ROOT_PACKAGES" | sha256sum | cut -c1-8)
+}
+
+# Run a command in the build root as root, with the cache and the checkout at their own paths
+# (a kernel build records absolute paths), in a private mount namespace that ends with it.
+droot() {
+	unshare --mount --propagation private -- /bin/bash -c '
+		set -e
+		r=$1 cache=$2 top=$3
+		shift 3
+		mount -t proc proc "$r/proc"
+		mount --rbind /dev "$r/dev"
+		mount -t tmpfs tmpfs "$r/tmp"
+		for d in "$cache" "$top"; do
+			mkdir -p "$r$d"
+			mount --bind "$d" "$r$d"
+		done
+		exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			LC_ALL=C.UTF-8 "$@"' _ "$DROOT" "$CACHE" "$TOP" "$@"
+}
+
+# make in the kernel tree for Debian's kernel, in the build root.
+dkmake() {
+	# shellcheck disable=SC2046
+	droot make -C "$KSRC" O="$KBUILD" $(kbuild_vars) "$@"
 }
 
 # Print the lines of the kernel logs named as arguments that are splats, leaving out the known

@@ -31,6 +31,11 @@ exec </dev/hvc0 >/dev/hvc0 2>&1
 # scripts/vm.sh boots again a guest whose log lacks this line (a kernel that died while booting).
 echo "xfshm: guest init" > /dev/kmsg
 
+# Device-mapper (the tests' dm-error and linear targets) is a module in Debian's kernel, and
+# with no udev nothing loads it on demand; in the project's kernels it is built in, which
+# modprobe knows from modules.builtin.
+modprobe dm_mod || { echo "guest: cannot load dm_mod"; finish 125; }
+
 # Load the chosen xfs.ko (and the report driver's loader, if this run has one) with what it
 # depends on.  With both variants, the command loads one at a time (xfshm-load).
 if [ "$XFSHM_VARIANT" = both ]; then

@@ -28,47 +28,6 @@ if [ -n "$missing" ]; then
 		|| die "apt-get install failed for:$missing"
 fi
 
-# 2. A private apt state for the newer suites, with the mirror read from the system's sources.
-APTP=$CACHE/apt
-papt() {
-	"$@" -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$APTP/etc" \
-		-o Dir::State::Lists="$APTP/lists" -o Dir::Cache="$APTP/cache" \
-		-o Dir::State::Status=/var/lib/dpkg/status \
-		-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root -q
-}
-apt_ready=
-private_apt() {
-	[ -n "$apt_ready" ] && return
-	local uri
-	uri=$(mirror_uri)
-	[ -n "$uri" ] || die "cannot find a Debian mirror in the system's apt sources"
-	mkdir -p "$APTP/etc" "$APTP/lists/partial" "$APTP/cache/archives/partial"
-	cat > "$APTP/etc/extra.sources" <<EOS
-Types: deb
-URIs: $uri
-Suites: sid trixie-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOS
-	log "updating private apt lists (sid, trixie-backports)"
-	papt apt-get update >/dev/null || die "private apt-get update failed"
-	apt_ready=1
-	MIRROR_URI=$uri
-}
-
-# Candidate version of a package in the private state, optionally matching a prefix.
-pkg_versions() {
-	papt apt-cache madison "$1" | awk -F'|' '{gsub(/ /,"",$2); print $2}'
-}
-
-fetch_deb() { # name version destdir
-	local dir=$3
-	mkdir -p "$dir"
-	(cd "$APTP/cache/archives" && papt apt-get download "$1=$2" >/dev/null) \
-		|| die "cannot download $1=$2"
-	ls "$APTP/cache/archives/$1_"*.deb | head -n1
-}
-
 RUST_VERSION=$(rustc --version | awk '{print $2}')
 [ -n "$RUST_VERSION" ] || die "rustc not found"
 

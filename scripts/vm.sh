@@ -9,7 +9,9 @@
 # --driver loads the test builds of xfs.ko with the report driver (tests/driver) and its loader
 # module.  --variant both boots with neither xfs.ko loaded and both test builds at
 # /xfshm/xfs-c.ko and /xfshm/xfs-rust.ko, for comparing them in one boot: `xfshm-load c|rust`
-# (scripts/guest-load.sh) switches between them.  XFSHM_KERNEL=bench boots the benchmark kernel.
+# (scripts/guest-load.sh) switches between them.  XFSHM_KERNEL=bench boots the benchmark kernel,
+# XFSHM_KERNEL=distro Debian's stock kernel (linux-image-*-amd64, scripts/build-distro.sh) with its
+# own modules, the C variant then being Debian's own xfs.ko.
 #
 # The command runs with the checkout mounted read-only at /host as its working directory, and
 # these block devices and variables:
@@ -50,6 +52,7 @@ exec 8>"$CACHE/.vm-prepare.lock"
 flock 8
 "$TOP/scripts/setup.sh" 2>/dev/null
 load_versions
+[ "$XFSHM_KERNEL" != distro ] || load_distro
 KBUILD=$("$TOP/scripts/build-kernel.sh")
 ROOTFS=$("$TOP/scripts/build-rootfs.sh")
 [ "$variant" = both ] && driver=--driver
@@ -105,6 +108,11 @@ else
 	chardev=stdio,id=con,signal=on
 fi
 
+# A kernel whose virtio and 9p drivers are modules (Debian's) boots through an initramfs that
+# loads them and mounts the same root.
+initrd=()
+[ ! -f "$KBUILD/initrd.img" ] || initrd=(-initrd "$KBUILD/initrd.img")
+
 # A guest that dies before its init runs is booted once more: under TCG the kernel has twice
 # oopsed on an int3 while patching its own code at boot (a static key in sched_clock_tick, the
 # clocksource switch in __timekeeping_advance), before anything of ours was loaded.  Its log is
@@ -122,7 +130,7 @@ for attempt in 1 2; do
 	# shellcheck disable=SC2086
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 ${XFSHM_QEMU_ARGS:-} \
 		-accel tcg -cpu max -smp 2 -m "$mem" -no-reboot -display none -monitor none -nodefaults \
-		-kernel "$KBUILD/arch/x86/boot/bzImage" \
+		-kernel "$KBUILD/arch/x86/boot/bzImage" "${initrd[@]}" \
 		-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=/sbin/xfshm-init panic=-1 pci=noacpi ${XFSHM_APPEND:-}" \
 		-serial file:"$RUN/console.log" \
 		-chardev "$chardev" -device virtio-serial-pci -device virtconsole,chardev=con \
