@@ -18,12 +18,17 @@
 #                   kernel: table, CSV, JSON and PNG in bench-out/ (Documentation/benchmarks.rst)
 #   make differential [SEEDS="1 2 3"] [EVENTS=10000]  replay scripted and seeded random report
 #                   sequences on both monitors in one boot and compare the records
+#   make distro     the Rust xfs.ko for Debian's stock kernel, with Debian's toolchain in a sid
+#                   build root (Documentation/distro.rst)
+#   make distro-check  the shell tests on Debian's stock kernel, with our xfs.ko and with its own
+#   make distro-install / make distro-uninstall  on a machine running that kernel: install the
+#                   module as /lib/modules/$(uname -r)/updates/xfs.ko, or remove it again
 
 VARIANT ?= both
 GROUP ?=
 
 .PHONY: all modules demo check kunit uapi-check shell-tests vm clippy rustfmt rustfmtcheck samples bench \
-	differential clean
+	differential distro distro-check distro-install distro-uninstall clean
 
 all modules:
 	scripts/build-module.sh
@@ -63,6 +68,18 @@ bench:
 
 differential:
 	tests/differential/run $(if $(SEEDS),--seeds "$(SEEDS)") $(if $(EVENTS),--events $(EVENTS))
+
+distro:
+	XFSHM_KERNEL=distro scripts/build-module.sh
+
+distro-check:
+	XFSHM_KERNEL=distro tests/run --variant $(VARIANT) -x stress -x cli $(TESTS)
+
+distro-install:
+	scripts/distro-install.sh install $(KO)
+
+distro-uninstall:
+	scripts/distro-install.sh uninstall
 
 clean:
 	@echo "build outputs live in the cache; remove $${XDG_CACHE_HOME:-$$HOME/.cache}/xfs-healthmon-rs to start over"

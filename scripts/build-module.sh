@@ -82,6 +82,11 @@ if [ "$XFSHM_KERNEL" = distro ] && [ "$variant" = rust ] && [ -f "$FARM/xfs.o" ]
 	log "xfs.ko imports $(wc -l < "$FARM/rust-imports") Rust symbols, all exported by $DISTRO_KREL ($FARM/rust-imports)"
 fi
 [ $rc = 0 ] || die "building $FARM/xfs.ko failed"
+# Debian's kernel has full debug information, 90 MB of it in xfs.ko: drop it as Debian's own
+# module installation does (INSTALL_MOD_STRIP), keeping the symbols and BTF.
+if [ "$XFSHM_KERNEL" = distro ]; then
+	droot x86_64-linux-gnu-strip --strip-debug "$FARM/xfs.ko"
+fi
 if [ -n "$driver" ]; then
 	# The loader links against the exports of either variant's test xfs.ko (same names).
 	LOADER=$KBUILD-hmdrv

@@ -7,7 +7,7 @@ export PATH=/xfshm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 export HOME=/root TERM=${TERM:-linux}
 mount -t 9p -o trans=virtio,version=9p2000.L,ro modules /lib/modules
 . /xfshm/env
-export XFSHM_VARIANT
+export XFSHM_VARIANT XFSHM_KERNEL
 export TEST_DEV=/dev/vda SCRATCH_DEV=/dev/vdb SCRATCH_RTDEV=/dev/vdc SCRATCH_LOGDEV=/dev/vdd
 export TEST_DIR=/mnt/test SCRATCH_MNT=/mnt/scratch XFSHM_OUT=/xfshm/out
 hostname xfshm-vm

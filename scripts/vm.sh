@@ -66,6 +66,8 @@ both) kos+=("xfs-c.ko=$("$TOP/scripts/build-module.sh" --variant c --driver)"
 *) die "unknown variant '$variant' (rust, c or both)" ;;
 esac
 [ -n "$driver" ] && kos+=("xfs_hmdrv.ko=$KBUILD-hmdrv/xfs_hmdrv.ko")
+# On Debian's kernel its own xfs.ko is at hand as well, for going back to it (tests/distro).
+[ "$XFSHM_KERNEL" = distro ] && kos+=("xfs-stock.ko=$KBUILD/fs/xfs/xfs.ko")
 for ko in "${kos[@]}"; do
 	[ -f "${ko#*=}" ] || die "no ${ko%%=*} for variant $variant at ${ko#*=}"
 done
@@ -90,6 +92,7 @@ cp "$TOP/scripts/guest-load.sh" "$RUN/bin/xfshm-load"
 flock -u 8
 {
 	printf 'XFSHM_VARIANT=%q\n' "$variant"
+	printf 'XFSHM_KERNEL=%q\n' "$XFSHM_KERNEL"
 	printf 'XFSHM_INTERACTIVE=%q\n' "$([ $# -eq 0 ] && echo 1 || echo 0)"
 	# Under -icount the guest has hung in ACPI power-off (seen twice, after its results were
 	# written): there it ends with a reboot, which -no-reboot turns into QEMU's exit.
