@@ -31,6 +31,11 @@ load_distro
 exec 7>"$CACHE/.distro.lock"
 flock 7
 KBUILD=$(kbuild_dir)
+# What was prepared with another build root (another package list, or one built again from a
+# newer sid) is prepared again, checks and all.
+if [ "$(cat "$KBUILD/.droot" 2>/dev/null)" != "$DROOT" ] || [ ! -f "$DROOT/.done" ]; then
+	rm -f "$KBUILD/.configured" "$KBUILD/.prepared" "$KBUILD/.built" "$KBUILD/modroot/.done"
+fi
 if [ -f "$KBUILD/.built" ] && [ -f "$KBUILD/modroot/.done" ]; then
 	echo "$KBUILD"
 	exit 0
@@ -43,7 +48,7 @@ if [ ! -f "$DROOT/.done" ]; then
 	uri=$(mirror_uri)
 	[ -n "$uri" ] || die "cannot find a Debian mirror in the system's apt sources"
 	log "building the sid build root for $DISTRO_KREL in $DROOT (a few minutes)"
-	rm -rf "$DROOT" "$DROOT.tmp"
+	rm -rf --one-file-system "$DROOT" "$DROOT.tmp"
 	mmdebstrap --quiet --mode=root --variant=minbase \
 		--include="$(echo "$DISTRO_ROOT_PACKAGES" | tr -s ' \n' ,)" \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
@@ -57,6 +62,7 @@ if [ ! -f "$DROOT/.done" ]; then
 	mv "$DROOT.tmp" "$DROOT"
 	touch "$DROOT/.done"
 fi
+echo "$DROOT" > "$KBUILD/.droot"
 [ -f "$HDR/.config" ] && [ -f "$HDR/Module.symvers" ] || die "the build root has no $HDR/.config or Module.symvers"
 
 # 2. The tree, configured exactly as the stock kernel.  olddefconfig recomputes every version

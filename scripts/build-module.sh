@@ -84,8 +84,14 @@ fi
 [ $rc = 0 ] || die "building $FARM/xfs.ko failed"
 # Debian's kernel has full debug information, 90 MB of it in xfs.ko: drop it as Debian's own
 # module installation does (INSTALL_MOD_STRIP), keeping the symbols and BTF.
+# Next to it, what scripts/distro-install.sh checks on the target machine before installing:
+# the kernel it is for and every symbol it takes from that kernel.
 if [ "$XFSHM_KERNEL" = distro ]; then
 	droot x86_64-linux-gnu-strip --strip-debug "$FARM/xfs.ko"
+	[ "$variant" != rust ] || {
+		echo "# xfs.ko for $DISTRO_KREL, Debian $DISTRO_VERSION: the symbols it imports"
+		droot nm -u "$FARM/xfs.ko" | awk '{ print $2 }' | sort -u
+	} > "$FARM/xfs.ko.imports"
 fi
 if [ -n "$driver" ]; then
 	# The loader links against the exports of either variant's test xfs.ko (same names).

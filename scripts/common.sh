@@ -166,10 +166,16 @@ mmake() {
 # toolchain that built it ($DROOT, keyed by its package list).
 DISTRO_ENV=$CACHE/distro.env
 load_distro() {
+	exec 6>"$CACHE/.distro-env.lock"
+	flock 6
 	if [ ! -f "$DISTRO_ENV" ]; then
 		private_apt
 		local ver pkg
-		ver=$(pkg_versions linux-source-7.2 | grep -E "^${LINUX_VERSION//./\\.}-" | head -n1 || true)
+		# The Debian version of our source (setup.sh records it; a cache from before it did
+		# takes the mirror's linux-source-7.2 of the same upstream version).
+		ver=${LINUX_DEB_VERSION:-}
+		[ -n "$ver" ] ||
+			ver=$(pkg_versions linux-source-7.2 | grep -E "^${LINUX_VERSION//./\\.}-" | head -n1 || true)
 		[ -n "$ver" ] || die "the mirror has no linux-source-7.2 of version $LINUX_VERSION any more"
 		pkg=$(papt apt-cache pkgnames "linux-image-$LINUX_VERSION+" |
 			grep -E "^linux-image-${LINUX_VERSION//./\\.}\+deb[0-9]+-amd64\$" | sort -V | tail -n1 || true)
@@ -179,8 +185,12 @@ load_distro() {
 		printf 'DISTRO_KREL=%s\nDISTRO_VERSION=%s\n' "${pkg#linux-image-}" "$ver" > "$DISTRO_ENV.tmp"
 		mv "$DISTRO_ENV.tmp" "$DISTRO_ENV"
 	fi
+	flock -u 6
+	exec 6>&-
 	# shellcheck disable=SC1090
 	. "$DISTRO_ENV"
+	[ -z "${LINUX_DEB_VERSION:-}" ] || [ "$LINUX_DEB_VERSION" = "$DISTRO_VERSION" ] ||
+		die "$DISTRO_ENV names Debian $DISTRO_VERSION, the cached source is $LINUX_DEB_VERSION: remove $DISTRO_ENV"
 	DISTRO_ROOT_PACKAGES="linux-headers-$DISTRO_KREL=$DISTRO_VERSION rustc rust-src bindgen
 		libclang-dev binutils dwarves make bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
 		zstd python3 openssl busybox-static"

@@ -3,27 +3,37 @@
 # Install the Rust xfs.ko built for Debian's stock kernel (make distro) on a machine that runs
 # that kernel, or go back to Debian's own module.  Needs root; needs no compiler.
 #
-#   scripts/distro-install.sh install [XFS.KO]   default: the one make distro built
+#   scripts/distro-install.sh install [XFS.KO]   default: the one make distro built here
 #   scripts/distro-install.sh uninstall
 #   scripts/distro-install.sh status
 #
-# install checks that the module was built for the running kernel (its vermagic), copies it to
+# install refuses a module that could not load here: one whose vermagic is not the running
+# kernel's, one built for another Debian upload of it or that takes a symbol the running kernel
+# does not export (from XFS.KO.imports, which make distro writes next to the module; copy both),
+# or an unsigned one while the kernel is locked down (Secure Boot).  It then copies the module to
 # /lib/modules/$(uname -r)/updates/xfs.ko, which depmod prefers over the stock
 # kernel/fs/xfs/xfs.ko.xz, runs depmod, and rebuilds the running kernel's initramfs when
-# update-initramfs exists (an XFS root filesystem is mounted from the initramfs's copy of xfs.ko).
-# uninstall removes that file and does the same.  Neither touches the stock module, and neither
-# replaces the xfs.ko loaded now: that happens at the next boot, or at once with
-# `modprobe -r xfs && modprobe xfs` when no XFS filesystem is mounted.
+# update-initramfs exists (an XFS root filesystem is mounted from the initramfs's copy of xfs.ko),
+# keeping the previous one as /boot/initrd.img-$(uname -r).xfshm-bak.  uninstall removes the
+# module and does the same.  Neither touches the stock module, and neither replaces the xfs.ko
+# loaded now: that happens at the next boot, or at once with `modprobe -r xfs && modprobe xfs`
+# when no XFS filesystem is mounted.
 set -euo pipefail
+export LC_ALL=C
 krel=$(uname -r)
 dest=/lib/modules/$krel/updates/xfs.ko
 die() { printf 'distro-install: %s\n' "$*" >&2; exit 1; }
 log() { printf '==> %s\n' "$*" >&2; }
 
 refresh() {
+	local initrd=/boot/initrd.img-$krel
 	log "depmod $krel"
 	depmod -a "$krel"
 	if command -v update-initramfs >/dev/null; then
+		if [ -f "$initrd" ] && [ ! -f "$initrd.xfshm-bak" ]; then
+			cp -p "$initrd" "$initrd.xfshm-bak"
+			log "kept the previous initramfs as $initrd.xfshm-bak"
+		fi
 		log "update-initramfs -u -k $krel"
 		update-initramfs -u -k "$krel"
 	fi
@@ -31,25 +41,49 @@ refresh() {
 
 loaded() {
 	if [ -e /sys/module/xfs ]; then
-		echo "loaded now: $(modinfo -F filename xfs 2>/dev/null || echo xfs) (srcversion $(cat /sys/module/xfs/srcversion 2>/dev/null || echo '?'), taints '$(cat /sys/module/xfs/taint 2>/dev/null)')"
+		echo "loaded now: xfs, taints '$(cat /sys/module/xfs/taint 2>/dev/null)'"
 	else
 		echo "loaded now: none"
 	fi
 }
 
+# Everything the module needs from the running kernel, before anything is changed.
+check_imports() {
+	local ko=$1 imports=$1.imports want missing
+	if [ ! -f "$imports" ]; then
+		log "warning: no $imports: cannot check the module's symbols against this kernel"
+		return
+	fi
+	want=$(sed -n 's/^# xfs.ko for [^ ]*, Debian \([^ :]*\):.*/\1/p' "$imports")
+	case $(uname -v) in
+	*"Debian $want "*) ;;
+	*Debian*) die "$ko is built for Debian's $want of $krel, this machine runs: $(uname -v)" ;;
+	*) log "warning: cannot tell the Debian version of this kernel from: $(uname -v)" ;;
+	esac
+	if ! grep -q ' __ksymtab_' /proc/kallsyms; then
+		log "warning: /proc/kallsyms lists no exports (no KALLSYMS_ALL): symbols not checked"
+		return
+	fi
+	missing=$(grep -v '^#' "$imports" |
+		comm -23 - <(awk '$3 ~ /^__ksymtab_/ { print substr($3, 11) }' /proc/kallsyms | sort -u))
+	[ -z "$missing" ] ||
+		die "$ko takes symbols this kernel does not export ($(wc -l <<<"$missing"); its Rust crates differ?), first: $(head -n 3 <<<"$missing" | tr '\n' ' ')"
+}
+
 case ${1:-} in
 install)
-	ko=${2:-}
-	if [ -z "$ko" ]; then
-		ko=$(XFSHM_KERNEL=distro "$(dirname "$0")/build-module.sh" 2>/dev/null | tail -n1) ||
-			die "no module given and make distro has not built one"
-	fi
-	[ -f "$ko" ] || die "no such module: $ko"
 	[ "$(id -u)" = 0 ] || die "installing needs root"
+	ko=${2:-${XFSHM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xfs-healthmon-rs}/kbuild-distro-$krel-xfs-oot/xfs.ko}
+	[ -f "$ko" ] || die "no module at $ko: build it with make distro, or give its path"
 	vermagic=$(modinfo -F vermagic "$ko")
 	[ "${vermagic%% *}" = "$krel" ] ||
 		die "$ko is built for ${vermagic%% *}, this machine runs $krel"
 	[ "$(modinfo -F name "$ko")" = xfs ] || die "$ko is not an xfs.ko"
+	if [ -z "$(modinfo -F sig_id "$ko")" ] && [ -r /sys/kernel/security/lockdown ] &&
+		! grep -q '\[none\]' /sys/kernel/security/lockdown; then
+		die "the kernel is locked down ($(cat /sys/kernel/security/lockdown)) and $ko is not signed: sign it with your Machine Owner Key first (Documentation/distro.rst)"
+	fi
+	check_imports "$ko"
 	install -D -m 644 "$ko" "$dest"
 	log "installed $ko as $dest"
 	refresh
@@ -65,7 +99,7 @@ uninstall)
 	else
 		echo "nothing to remove: $dest does not exist"
 	fi
-	echo "modprobe now resolves xfs to: $(modinfo -F filename xfs)"
+	echo "modprobe now resolves xfs to: $(modinfo -F filename xfs 2>/dev/null || echo nothing)"
 	loaded
 	;;
 status)
@@ -74,7 +108,7 @@ status)
 	loaded
 	;;
 *)
-	sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 	;;
 esac

@@ -42,6 +42,7 @@ if [ -z "${LINUX_VERSION:-}" ] || [ ! -f "$CACHE/src/linux-${LINUX_VERSION}/.unp
 	kdeb_ver=$(pkg_versions linux-source-7.2 | head -n1)
 	[ -n "$kdeb_ver" ] || die "linux-source-7.2 is not available from the mirror's newer suites"
 	LINUX_VERSION=${kdeb_ver%%-*}
+	LINUX_DEB_VERSION=$kdeb_ver
 	log "fetching linux-source-7.2 $kdeb_ver"
 	rm -f "$APTP/cache/archives/linux-source-7.2_"*.deb
 	deb=$(fetch_deb linux-source-7.2 "$kdeb_ver" "$CACHE/src")
@@ -81,6 +82,7 @@ fi
 
 cat > "$VERSIONS_FILE.tmp" <<EOV
 LINUX_VERSION=$LINUX_VERSION
+LINUX_DEB_VERSION=${LINUX_DEB_VERSION:-}
 RUST_VERSION=$RUST_VERSION
 EOV
 mv "$VERSIONS_FILE.tmp" "$VERSIONS_FILE"

@@ -81,6 +81,8 @@ trap cleanup EXIT
 mkdir -p "$RUN/out"
 for ko in "${kos[@]}"; do
 	cp "${ko#*=}" "$RUN/${ko%%=*}"
+	# What scripts/distro-install.sh checks before installing a module for Debian's kernel.
+	[ ! -f "${ko#*=}.imports" ] || cp "${ko#*=}.imports" "$RUN/${ko%%=*}.imports"
 done
 mkdir -p "$RUN/bin"
 SAMPLES=$("$TOP/scripts/build-samples.sh")
