@@ -45,20 +45,8 @@ HDR=$DROOT/usr/src/linux-headers-$DISTRO_KREL
 
 # 1. The build root: sid with the headers package and the toolchain that built the kernel.
 if [ ! -f "$DROOT/.done" ]; then
-	uri=$(mirror_uri)
-	[ -n "$uri" ] || die "cannot find a Debian mirror in the system's apt sources"
 	log "building the sid build root for $DISTRO_KREL in $DROOT (a few minutes)"
-	rm -rf --one-file-system "$DROOT" "$DROOT.tmp"
-	mmdebstrap --quiet --mode=root --variant=minbase \
-		--include="$(echo "$DISTRO_ROOT_PACKAGES" | tr -s ' \n' ,)" \
-		--aptopt='Acquire::Check-Valid-Until "false"' \
-		--dpkgopt='path-exclude=/usr/share/man/*' \
-		--dpkgopt='path-exclude=/usr/share/doc/*' \
-		--dpkgopt='path-exclude=/usr/share/locale/*' \
-		sid "$DROOT.tmp" "deb $uri sid main" >"$CACHE/distro-root.log" 2>&1 || {
-		tail -n 30 "$CACHE/distro-root.log" >&2
-		die "mmdebstrap failed; log in $CACHE/distro-root.log"
-	}
+	sid_root "$DROOT" "$CACHE/distro-root.log" "$DISTRO_ROOT_PACKAGES"
 	mv "$DROOT.tmp" "$DROOT"
 	touch "$DROOT/.done"
 fi

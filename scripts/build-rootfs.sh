@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the VM's root filesystem from Debian sid packages (xfsprogs 7.2 with xfs_healer and
-# `xfs_io healthmon` needs sid's libc) into the cache, keyed by this script's contents.  The guest
+# `xfs_io healthmon` needs sid's libc) into the cache, keyed by this script and its recipe.  The guest
 # mounts it read-only over virtio-9p; its /sbin/xfshm-init mounts the run directory and hands over
 # to scripts/guest-init.sh from the checkout.
 set -euo pipefail
@@ -11,26 +11,15 @@ set -euo pipefail
 PACKAGES="xfsprogs util-linux mount dmsetup kmod procps attr acl libcap2-bin bash coreutils
           diffutils sed grep gawk findutils strace"
 
-key=$(sha256sum "$0" | cut -c1-12)
+# Keyed by this script and the recipe it shares with the distro build root (common.sh).
+key=$({ cat "$0"; declare -f sid_root; } | sha256sum | cut -c1-12)
 ROOTFS=$CACHE/rootfs-$key
 if [ -f "$ROOTFS/.done" ]; then
 	echo "$ROOTFS"
 	exit 0
 fi
-uri=$(mirror_uri)
-[ -n "$uri" ] || die "cannot find a Debian mirror in the system's apt sources"
 log "building the VM root filesystem from sid in $ROOTFS (about a minute)"
-rm -rf "$ROOTFS" "$ROOTFS.tmp"
-mmdebstrap --quiet --mode=root --variant=minbase \
-	--include="$(echo $PACKAGES | tr ' ' ,)" \
-	--aptopt='Acquire::Check-Valid-Until "false"' \
-	--dpkgopt='path-exclude=/usr/share/man/*' \
-	--dpkgopt='path-exclude=/usr/share/doc/*' \
-	--dpkgopt='path-exclude=/usr/share/locale/*' \
-	sid "$ROOTFS.tmp" "deb $uri sid main" >"$CACHE/rootfs.log" 2>&1 || {
-	tail -n 30 "$CACHE/rootfs.log" >&2
-	die "mmdebstrap failed; log in $CACHE/rootfs.log"
-}
+sid_root "$ROOTFS" "$CACHE/rootfs.log" "$PACKAGES"
 # /lib/modules is where the guest mounts the kernel's modules (scripts/guest-init.sh).
 mkdir -p "$ROOTFS.tmp/host" "$ROOTFS.tmp/xfshm" "$ROOTFS.tmp/mnt/test" "$ROOTFS.tmp/mnt/scratch" \
 	"$ROOTFS.tmp/usr/lib/modules"

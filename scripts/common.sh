@@ -161,6 +161,25 @@ mmake() {
 	fi
 }
 
+# Make a sid root filesystem in DIR (built in DIR.tmp, moved into place when done) with the
+# packages of the list PACKAGES, from the machine's own mirror; mmdebstrap's output goes to LOG.
+sid_root() { # DIR LOG PACKAGES
+	local dir=$1 logf=$2 uri
+	uri=$(mirror_uri)
+	[ -n "$uri" ] || die "cannot find a Debian mirror in the system's apt sources"
+	rm -rf --one-file-system "$dir" "$dir.tmp"
+	mmdebstrap --quiet --mode=root --variant=minbase \
+		--include="$(echo "$3" | tr -s ' \t\n' ,)" \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
+		--dpkgopt='path-exclude=/usr/share/man/*' \
+		--dpkgopt='path-exclude=/usr/share/doc/*' \
+		--dpkgopt='path-exclude=/usr/share/locale/*' \
+		sid "$dir.tmp" "deb $uri sid main" >"$logf" 2>&1 || {
+		tail -n 30 "$logf" >&2
+		die "mmdebstrap failed; log in $logf"
+	}
+}
+
 # Debian's stock kernel: the release and Debian version of linux-image-*-amd64 matching our
 # linux-source-7.2, chosen once and recorded in $DISTRO_ENV, and the sid build root with the
 # toolchain that built it ($DROOT, keyed by its package list).
