@@ -3,30 +3,40 @@
 # Build an out-of-tree xfs.ko against the cached kernel build and print its path.
 #
 #   scripts/build-module.sh [--variant rust|c] [--driver] [--fresh] [MAKE ARGS...]
+#   scripts/build-module.sh --objects [MAKE ARGS...]
 #
-# --fresh rebuilds the crate and the shims even if they are up to date, so that every compiler
-# warning shows (make check uses it to keep both KUnit and non-KUnit builds warning-free).
-# The default is the Rust xfs.ko that users load.  --variant c builds the C monitor from the same
-# farm (the reference for the differential runner and the benchmarks), and --driver links the
-# test-only report driver (tests/driver) into either and also builds its loader module,
-# $KBUILD-hmdrv/xfs_hmdrv.ko.  XFSHM_KERNEL=bench builds against the benchmark kernel, and
-# XFSHM_KERNEL=distro against Debian's stock kernel (scripts/build-distro.sh), with its toolchain
-# in its build root.
+# The default is the Rust xfs.ko that users load.  --variant c builds the C monitor of the
+# unmodified tree (the reference for every test, the differential runner and the benchmarks),
+# and --driver links the test-only report driver (tests/driver) into either and also builds its
+# loader module, $KBUILD-hmdrv/xfs_hmdrv.ko.  XFSHM_KERNEL=bench builds against the benchmark
+# kernel, and XFSHM_KERNEL=distro against Debian's stock kernel (scripts/build-distro.sh), with
+# its toolchain in its build root.
 #
-# The build happens in a symlink farm of the tree's fs/xfs in the cache, one per kind; our
+# The build happens in one symlink farm of the tree's fs/xfs per kernel, in the cache; our
 # Kbuild, src/, rust/ and tests/driver/ are linked into it file by file, so objects never land in
-# the checkout and an edit of one Rust file rebuilds only the crate.  Extra arguments go to make
-# (e.g. CLIPPY=1).
+# the checkout.  The four variants differ only in the objects linked into xfs.o (the C monitor or
+# the crate and shims, with or without the driver), so they share every other object of fs/xfs:
+# a variant is a relink, and an edit of one Rust file rebuilds only the crate.  Each variant's
+# xfs.ko and Module.symvers are kept in $FARM/out/VARIANT/, with build.log, the output of the
+# make that produced them.
+#
+# --fresh compiles the crate, the shims and the driver again even if they are up to date, so that
+# build.log shows every compiler warning of theirs (make check reads it).  --objects compiles
+# just those (always afresh) and links nothing, which needs only a tree prepared for external
+# modules (scripts/build-kernel.sh --prepare): make check's warning check on the kernel without
+# KUnit.  Extra arguments go to make (e.g. CLIPPY=1).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 variant=rust
 driver=
 fresh=
+objects=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) variant=$2; shift 2 ;;
 	--driver) driver=y; shift ;;
 	--fresh) fresh=y; shift ;;
+	--objects) objects=y; fresh=y; driver=y; shift ;;
 	*) break ;;
 	esac
 done
@@ -34,10 +44,11 @@ case $variant in rust | c) ;; *) die "unknown variant '$variant' (rust or c)" ;;
 "$TOP/scripts/setup.sh" 2>/dev/null
 load_versions
 [ "$XFSHM_KERNEL" != distro ] || load_distro
-KBUILD=$("$TOP/scripts/build-kernel.sh")
+KBUILD=$("$TOP/scripts/build-kernel.sh" ${objects:+--prepare})
 FARM=$KBUILD-xfs-oot
-[ "$variant" = rust ] || FARM=$FARM-$variant
-[ -z "$driver" ] || FARM=$FARM-drv
+tag=$variant${driver:+-drv}
+[ -z "$objects" ] || tag=objects
+OUT=$FARM/out/$tag
 
 exec 9>"$FARM.lock"
 flock 9
@@ -66,8 +77,18 @@ done
 flags=()
 [ "$variant" = c ] && flags+=(XFSHM_C=y)
 [ -n "$driver" ] && flags+=(XFSHM_DRIVER=y)
+mkdir -p "$OUT"
+rm -f "$OUT/xfs.ko" "$OUT/Module.symvers"
+targets=(modules)
+[ -z "$objects" ] || targets=(src/healthmon.o rust/healthmon_shim.o tests/driver/hmdrv.o)
 rc=0
-mmake M="$FARM" -j"$NPROC" "${flags[@]}" "$@" modules >&2 || rc=$?
+mmake M="$FARM" -j"$NPROC" "${flags[@]}" "$@" "${targets[@]}" 2>&1 | tee "$OUT/build.log" >&2 ||
+	rc=$?
+if [ -n "$objects" ]; then
+	[ $rc = 0 ] || die "compiling the crate, the shims and the driver in $FARM failed"
+	echo "$OUT/build.log"
+	exit 0
+fi
 # For Debian's kernel, every Rust symbol the module takes from vmlinux (the kernel crate's and
 # core's functions, the C helpers made for Rust) must be one the stock vmlinux exports, or the
 # module would not load: say which, before modpost's shorter complaint.
@@ -82,22 +103,25 @@ if [ "$XFSHM_KERNEL" = distro ] && [ "$variant" = rust ] && [ -f "$FARM/xfs.o" ]
 	log "xfs.ko imports $(wc -l < "$FARM/rust-imports") Rust symbols, all exported by $DISTRO_KREL ($FARM/rust-imports)"
 fi
 [ $rc = 0 ] || die "building $FARM/xfs.ko failed"
+cp "$FARM/xfs.ko" "$OUT/xfs.ko.tmp"
+cp "$FARM/Module.symvers" "$OUT/Module.symvers"
 # Debian's kernel has full debug information, 90 MB of it in xfs.ko: drop it as Debian's own
 # module installation does (INSTALL_MOD_STRIP), keeping the symbols and BTF.
 # Next to it, what scripts/distro-install.sh checks on the target machine before installing:
 # the kernel it is for and every symbol it takes from that kernel.
 if [ "$XFSHM_KERNEL" = distro ]; then
-	droot x86_64-linux-gnu-strip --strip-debug "$FARM/xfs.ko"
+	droot x86_64-linux-gnu-strip --strip-debug "$OUT/xfs.ko.tmp"
 	[ "$variant" != rust ] || {
 		echo "# xfs.ko for $DISTRO_KREL, Debian $DISTRO_VERSION: the symbols it imports"
-		droot nm -u "$FARM/xfs.ko" | awk '{ print $2 }' | sort -u
-	} > "$FARM/xfs.ko.imports"
+		droot nm -u "$OUT/xfs.ko.tmp" | awk '{ print $2 }' | sort -u
+	} > "$OUT/xfs.ko.imports"
 fi
+mv "$OUT/xfs.ko.tmp" "$OUT/xfs.ko"
 if [ -n "$driver" ]; then
 	# The loader links against the exports of either variant's test xfs.ko (same names).
 	LOADER=$KBUILD-hmdrv
 	mkdir -p "$LOADER"
 	for f in "$TOP"/tests/driver/loader/*; do ln -sfn "$f" "$LOADER/"; done
-	mmake M="$LOADER" KBUILD_EXTRA_SYMBOLS="$FARM/Module.symvers" modules >&2
+	mmake M="$LOADER" KBUILD_EXTRA_SYMBOLS="$OUT/Module.symvers" modules >&2
 fi
-echo "$FARM/xfs.ko"
+echo "$OUT/xfs.ko"

@@ -60,8 +60,18 @@ kernel_fragment() {
 	fi
 }
 
-# The kernel build directory is keyed by the source version and the config fragment's hash
-# (Debian's kernel: by its release).
+# How a kernel's .config is made from its fragment: the test and debug kernels from allnoconfig
+# (only what the VM and the tests use), the bench kernel from olddefconfig of an empty .config
+# (the defaults a distribution starts from: CPU mitigations, ACPI drivers, the network stack).
+kernel_base() {
+	case $XFSHM_KERNEL in
+	bench) echo olddefconfig ;;
+	*) echo allnoconfig ;;
+	esac
+}
+
+# The kernel build directory is keyed by the source version, the config base and the fragment's
+# hash (Debian's kernel: by its release).
 kbuild_dir() {
 	local h
 	case $XFSHM_KERNEL in
@@ -69,9 +79,8 @@ kbuild_dir() {
 		echo "$CACHE/kbuild-distro-$DISTRO_KREL"
 		return
 		;;
-	test) h=$(sha256sum < "$TOP/scripts/kernel.config" | cut -c1-12) ;;
-	debug) h=$(kernel_fragment | sha256sum | cut -c1-12) ;;
-	*) h=$XFSHM_KERNEL-$(kernel_fragment | sha256sum | cut -c1-12) ;;
+	test) h=$({ kernel_base; kernel_fragment; } | sha256sum | cut -c1-12) ;;
+	*) h=$XFSHM_KERNEL-$({ kernel_base; kernel_fragment; } | sha256sum | cut -c1-12) ;;
 	esac
 	echo "$CACHE/kbuild-$LINUX_VERSION-$h"
 }

@@ -73,7 +73,7 @@ check_imports() {
 case ${1:-} in
 install)
 	[ "$(id -u)" = 0 ] || die "installing needs root"
-	ko=${2:-${XFSHM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xfs-healthmon-rs}/kbuild-distro-$krel-xfs-oot/xfs.ko}
+	ko=${2:-${XFSHM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xfs-healthmon-rs}/kbuild-distro-$krel-xfs-oot/out/rust/xfs.ko}
 	[ -f "$ko" ] || die "no module at $ko: build it with make distro, or give its path"
 	vermagic=$(modinfo -F vermagic "$ko")
 	[ "${vermagic%% *}" = "$krel" ] ||

@@ -27,6 +27,12 @@
 //!   eintr               a blocking read interrupted by a signal
 //!   await=KEY:N         wait (up to a minute) until fdinfo's KEY is at least N; reports that
 //!                       arrive through a workqueue (file I/O, data loss) need it for a fixed order
+//!   cover=TYPE:POS:LEN  read records (waiting up to a minute) until the file ranges of the
+//!                       TYPE records cover [POS, POS+LEN); print the other records as read,
+//!                       then each file's failed ranges of that type joined, one line per file,
+//!                       error and joined range: how the page cache splits a failed I/O and in
+//!                       which order fserror's workqueue reports the pieces is not fixed, what
+//!                       failed is
 //!   sh=CMD              run a shell command
 //!   later=MS:CMD        run a shell command in the background after MS milliseconds; hmprobe
 //!                       waits for it before exiting
@@ -598,6 +604,97 @@ impl Probe {
         vec![format!("timed out waiting for {key} >= {want} (now {now})")]
     }
 
+    /// Reads until the file ranges of the records of type `val`'s TYPE cover its [POS, POS+LEN)
+    /// (see `cover=` above); records of other types are printed as they come.
+    fn cover(&mut self, val: &str) -> Vec<String> {
+        use xfs_healthmon::abi::e;
+        let mut it = val.split(':');
+        let (Some(kind), Some(pos), Some(len), None) = (it.next(), it.next(), it.next(), it.next())
+        else {
+            return vec![format!("cover={val}: want TYPE:POS:LEN")];
+        };
+        let (want_pos, want_end) = (parse_num(pos), parse_num(pos) + parse_num(len));
+        let field64 = |r: &Record, at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&r.e[at..at + 8]);
+            u64::from_ne_bytes(b)
+        };
+        let field32 = |r: &Record, at: usize| {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(&r.e[at..at + 4]);
+            u32::from_ne_bytes(b)
+        };
+        let mut lines = Vec::new();
+        // (ino, gen, error) -> the ranges [start, end) seen, joined where they touch.
+        let mut ranges: std::collections::BTreeMap<(u64, u32, u32), Vec<(u64, u64)>> =
+            std::collections::BTreeMap::new();
+        let covered = |ranges: &std::collections::BTreeMap<(u64, u32, u32), Vec<(u64, u64)>>| {
+            ranges
+                .values()
+                .any(|v| v.iter().any(|&(s, e)| s <= want_pos && e >= want_end))
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut end = String::new();
+        self.set_nonblock(true);
+        while !covered(&ranges) {
+            if std::time::Instant::now() >= deadline {
+                end = format!("cover: timed out before {kind} covered {want_pos}..{want_end}");
+                break;
+            }
+            let mut recs = Vec::new();
+            match self.read_once(4096, &mut recs) {
+                ReadEnd::Records(_) => {}
+                ReadEnd::Err(libc::EAGAIN) => {
+                    let _ = self.poll(100);
+                }
+                ReadEnd::Err(err) => {
+                    end = format!("read: {}", errno_name(err));
+                    break;
+                }
+                ReadEnd::Eof => {
+                    end = "end of file".to_string();
+                    break;
+                }
+            }
+            for r in &recs {
+                if r.type_name() != kind || r.domain != xfs_healthmon::Domain::FileRange.code() {
+                    lines.push(self.record_line(r));
+                    continue;
+                }
+                let key = (
+                    field64(r, e::FILERANGE_INO),
+                    field32(r, e::FILERANGE_GEN),
+                    field32(r, e::FILERANGE_ERROR),
+                );
+                let start = field64(r, e::FILERANGE_POS);
+                let v = ranges.entry(key).or_default();
+                v.push((start, start.saturating_add(field64(r, e::FILERANGE_LEN))));
+                v.sort_unstable();
+                let mut joined: Vec<(u64, u64)> = Vec::new();
+                for &(s, e) in v.iter() {
+                    match joined.last_mut() {
+                        Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                        _ => joined.push((s, e)),
+                    }
+                }
+                *v = joined;
+            }
+        }
+        self.set_nonblock(false);
+        for ((ino, gen, error), v) in &ranges {
+            for &(s, e) in v {
+                lines.push(format!(
+                    "{kind} filerange ino={ino} gen={gen:#x} failed pos={s} len={} error={error}",
+                    e - s
+                ));
+            }
+        }
+        if !end.is_empty() {
+            lines.push(end);
+        }
+        lines
+    }
+
     fn eintr(&mut self) -> String {
         extern "C" fn on_alarm(_: libc::c_int) {}
         // SAFETY: Installs a handler without SA_RESTART so the blocked read returns EINTR.
@@ -700,6 +797,7 @@ impl Probe {
                 vec![self.epoll(ms, parts.contains(&"et"))]
             }
             "await" => self.await_fdinfo(val),
+            "cover" => self.cover(val),
             "later" => {
                 let (ms, cmd) = val.split_once(':').unwrap_or(("0", val));
                 let script = format!("sleep {}; {cmd}", parse_num(ms) as f64 / 1000.0);
