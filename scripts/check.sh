@@ -2,47 +2,59 @@
 # SPDX-License-Identifier: GPL-2.0
 # Run every test: warning-free builds with and without KUnit, the host checks (the userspace
 # library's tests, clippy and rustfmt, the reST build), the UAPI header check (host), the KUnit
-# suites (Rust xfs.ko), the shell tests on the Rust xfs.ko and on the C reference, the stress and
-# cli groups, then the differential runner's short form.  KUnit
-# runs on the debug kernel (KASAN, UBSAN, kmemleak, fault injection, object debugging, lockdep),
-# the others on the test kernel (lockdep, XFS_DEBUG): under TCG the debug kernel runs the shell
-# tests five times slower, which would not fit CI's time.  Sets up
-# and builds whatever is missing first.
-# Ends with the totals of all as "N passed, N failed[, N skipped]" and exits non-zero on any
-# failure.
+# suites (Rust xfs.ko) beside the differential runner's short form, the shell tests on the Rust
+# xfs.ko and on the C reference, then the stress and cli groups.  KUnit runs on the debug kernel
+# (KASAN, UBSAN, kmemleak, fault injection, object debugging, lockdep), the others on the test
+# kernel (lockdep, XFS_DEBUG): under TCG the debug kernel runs the shell tests five times slower.
+# Sets up and builds whatever is missing first.
+# Ends with the time of each phase and the totals of all as "N passed, N failed[, N skipped]",
+# and exits non-zero on any failure.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 start=$(date +%s)
 
-# The time of each phase, printed at the end.
+# The time of each phase, printed at the end, and the builds' logs.
 times=$(mktemp)
+blogs=$(mktemp -d)
+trap 'rm -rf "$times" "$blogs"' EXIT
 timed() { # NAME COMMAND...: run COMMAND, note how long it took under NAME, return its status
-	local name=$1 t0=$(date +%s) rc=0
+	local name=$1 t0 rc=0
+	t0=$(date +%s)
 	shift
 	"$@" || rc=$?
 	printf '%-44s %5ss\n' "$name" "$(($(date +%s) - t0))" >> "$times"
 	return $rc
 }
+build() { # NAME COMMAND...: a timed build whose output goes to a log, shown if it fails
+	local log=$blogs/$(echo "$1" | tr -c 'a-z0-9\n' _).log
+	timed "$@" > "$log" 2>&1 && return 0
+	tail -n 40 "$log" >&2
+	log "build failed: $1"
+	return 1
+}
 
-# Build everything up front so that a build failure reads as one.  The first build of the Rust
-# xfs.ko on each kernel compiles the crate and the shims afresh, so that its log (read by the
-# warning check below) shows all their warnings; the other variants share its objects.
-timed "setup (packages, sources, bindgen)" "$TOP/scripts/setup.sh" || exit 1
-timed "root filesystem" "$TOP/scripts/build-rootfs.sh" >/dev/null || exit 1
+# Build everything up front so that a build failure reads as one.  The Rust xfs.ko of the test
+# kernel is built with its crate and shims compiled afresh, so that its log (read by the warning
+# check below) shows all their warnings; the other variants share its objects.  The root
+# filesystem (mostly downloads) and the crate without KUnit (on the bench kernel's prepared tree)
+# need nothing of the kernels, and are built beside them.
+build "setup (packages, sources, bindgen)" "$TOP/scripts/setup.sh" || exit 1
+build "root filesystem" "$TOP/scripts/build-rootfs.sh" &
+bg_rootfs=$!
+XFSHM_KERNEL=bench build "bench kernel prepared: crate objects" "$TOP/scripts/build-module.sh" --objects &
+bg_bench=$!
 export XFSHM_KERNEL=debug
-timed "debug kernel" "$TOP/scripts/build-kernel.sh" >/dev/null || exit 1
-timed "debug kernel: xfs.ko (rust)" "$TOP/scripts/build-module.sh" --fresh >/dev/null 2>&1 || exit 1
+build "debug kernel" "$TOP/scripts/build-kernel.sh" || exit 1
+build "debug kernel: xfs.ko (rust)" "$TOP/scripts/build-module.sh" || exit 1
 export XFSHM_KERNEL=test
-timed "test kernel" "$TOP/scripts/build-kernel.sh" >/dev/null || exit 1
-timed "test kernel: xfs.ko (rust)" "$TOP/scripts/build-module.sh" --fresh >/dev/null 2>&1 || exit 1
-timed "test kernel: xfs.ko (c)" "$TOP/scripts/build-module.sh" --variant c >/dev/null 2>&1 || exit 1
-timed "test kernel: xfs.ko (c, driver)" "$TOP/scripts/build-module.sh" --variant c --driver >/dev/null 2>&1 || exit 1
-timed "test kernel: xfs.ko (rust, driver)" "$TOP/scripts/build-module.sh" --driver >/dev/null 2>&1 || exit 1
-# The crate, shims and driver without KUnit (CONFIG_KUNIT=n, like the xfs.ko users load): the
-# bench kernel's tree prepared for external modules is enough to compile them.
-XFSHM_KERNEL=bench timed "bench kernel prepared: crate objects" "$TOP/scripts/build-module.sh" --objects \
-	>/dev/null 2>&1 || exit 1
-timed "userspace samples" "$TOP/scripts/build-samples.sh" >/dev/null || exit 1
+build "test kernel" "$TOP/scripts/build-kernel.sh" || exit 1
+build "test kernel: xfs.ko (rust)" "$TOP/scripts/build-module.sh" --fresh || exit 1
+build "test kernel: xfs.ko (c)" "$TOP/scripts/build-module.sh" --variant c || exit 1
+build "test kernel: xfs.ko (c, driver)" "$TOP/scripts/build-module.sh" --variant c --driver || exit 1
+build "test kernel: xfs.ko (rust, driver)" "$TOP/scripts/build-module.sh" --driver || exit 1
+build "userspace samples" "$TOP/scripts/build-samples.sh" || exit 1
+wait $bg_rootfs || exit 1
+wait $bg_bench || exit 1
 log "everything built in $(($(date +%s) - start))s"
 
 total_p=0 total_f=0 total_s=0
@@ -56,7 +68,7 @@ count() { # the "N passed, N failed[, N skipped]" line of a log
 }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp" "$times"' EXIT
+trap 'rm -rf "$tmp" "$times" "$blogs"' EXIT
 # The crate and the shims build without a warning with KUnit (the test kernel) and without it
 # (the bench kernel has CONFIG_KUNIT=n, like the xfs.ko users load): test-only code must not
 # show up as dead code, nor ship, there.  Read from the logs of the builds above.
@@ -88,16 +100,24 @@ log "UAPI header"
 timed "UAPI header check" "$TOP/tests/uapi/check" 2>&1 | tee "$tmp/uapi"
 rc_u=${PIPESTATUS[0]}
 count "$tmp/uapi"
-log "KUnit (debug kernel)"
-XFSHM_KERNEL=debug timed "KUnit (debug kernel)" "$TOP/tests/kunit/run" 2>&1 | tee "$tmp/kunit"
-rc_k=${PIPESTATUS[0]}
+# KUnit (one VM on the debug kernel) runs beside the differential runner (one VM on the test
+# kernel): each keeps about one host core busy.  Their logs are printed when both are done.
+log "KUnit (debug kernel) and the differential runner (short form), side by side"
+XFSHM_KERNEL=debug timed "KUnit (debug kernel)" "$TOP/tests/kunit/run" > "$tmp/kunit" 2>&1 &
+bg_kunit=$!
+timed "differential runner" "$TOP/tests/differential/run" --seeds "1 2" --events 2000 > "$tmp/diff" 2>&1
+rc_d=$?
+rc_k=0
+wait $bg_kunit || rc_k=$?
+cat "$tmp/kunit" "$tmp/diff"
 count "$tmp/kunit"
+count "$tmp/diff"
 log "shell tests"
 timed "shell tests (hm, both variants)" "$TOP/tests/run" --variant both -x stress -x cli 2>&1 | tee "$tmp/shell"
 rc_s=${PIPESTATUS[0]}
 count "$tmp/shell"
-# The stress group (tests/stress: races, the fuzzer) on the test kernel, with lockdep: about 5
-# minutes.  Its allocation-failure tests (005, 006) need the debug kernel's fault injection and
+# The stress group (tests/stress: races, the fuzzer) on the test kernel, with lockdep.  Its
+# allocation-failure tests (005, 006) need the debug kernel's fault injection and
 # skip here; the whole group on the debug kernel takes 32 minutes, more than CI can add, so run
 # that with
 #   XFSHM_KERNEL=debug tests/run --variant both -g stress
@@ -105,10 +125,6 @@ log "stress and cli tests (test kernel, report driver)"
 timed "stress and cli tests (both variants)" "$TOP/tests/run" --variant both -g stress -g cli 2>&1 | tee "$tmp/stress"
 rc_t=${PIPESTATUS[0]}
 count "$tmp/stress"
-log "differential runner (short form)"
-timed "differential runner" "$TOP/tests/differential/run" --seeds "1 2" --events 2000 2>&1 | tee "$tmp/diff"
-rc_d=${PIPESTATUS[0]}
-count "$tmp/diff"
 [ $rc_w = 0 ] && [ $rc_h = 0 ] && [ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_t = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
 
 # CI shows only the tail of this output: name what failed there, with the first lines of why.

@@ -80,10 +80,10 @@ if [ ! -x "$CACHE/bindgen-0.72.1/bin/bindgen" ]; then
 		|| die "cargo install bindgen-cli failed"
 fi
 
-cat > "$VERSIONS_FILE.tmp" <<EOV
+cat > "$VERSIONS_FILE.tmp.$$" <<EOV
 LINUX_VERSION=$LINUX_VERSION
 LINUX_DEB_VERSION=${LINUX_DEB_VERSION:-}
 RUST_VERSION=$RUST_VERSION
 EOV
-mv "$VERSIONS_FILE.tmp" "$VERSIONS_FILE"
+mv "$VERSIONS_FILE.tmp.$$" "$VERSIONS_FILE"
 log "setup complete: linux $LINUX_VERSION, rust-src $RUST_VERSION, cache $CACHE"
