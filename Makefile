@@ -3,7 +3,7 @@
 # Entry points.  Every target installs and builds what it needs (scripts/setup.sh), with the heavy
 # outputs cached in ${XDG_CACHE_HOME:-~/.cache}/xfs-healthmon-rs.
 #
-#   make            build the Rust xfs.ko (the kernel and the C reference come with it)
+#   make            build the Rust xfs.ko (and the kernel, the first time)
 #   make demo       boot the VM and show the health monitor at work
 #   make check      run every test: the UAPI header check, KUnit, then the shell tests on the
 #                   Rust and the C xfs.ko

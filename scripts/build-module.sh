@@ -18,7 +18,8 @@
 # the crate and shims, with or without the driver), so they share every other object of fs/xfs:
 # a variant is a relink, and an edit of one Rust file rebuilds only the crate.  Each variant's
 # xfs.ko and Module.symvers are kept in $FARM/out/VARIANT/, with build.log, the output of the
-# make that produced them.
+# make that produced them; $FARM/out/OBJECT.log is the output of the make that last compiled
+# healthmon.o, healthmon_shim.o or hmdrv.o.
 #
 # --fresh compiles the crate, the shims and the driver again even if they are up to date, so that
 # build.log shows every compiler warning of theirs (make check reads it).  --objects compiles
@@ -78,12 +79,17 @@ flags=()
 [ "$variant" = c ] && flags+=(XFSHM_C=y)
 [ -n "$driver" ] && flags+=(XFSHM_DRIVER=y)
 mkdir -p "$OUT"
-rm -f "$OUT/xfs.ko" "$OUT/Module.symvers"
 targets=(modules)
 [ -z "$objects" ] || targets=(src/healthmon.o rust/healthmon_shim.o tests/driver/hmdrv.o)
 rc=0
 mmake M="$FARM" -j"$NPROC" "${flags[@]}" "$@" "${targets[@]}" 2>&1 | tee "$OUT/build.log" >&2 ||
 	rc=$?
+# The log of the make that last compiled each of our objects, kept whatever builds follow: the
+# compiler's warnings about that object are there (make check reads them).
+for obj in src/healthmon.o rust/healthmon_shim.o tests/driver/hmdrv.o; do
+	! grep -qE "(RUSTC|CC) \[M\] +$obj\$" "$OUT/build.log" ||
+		cp "$OUT/build.log" "$FARM/out/$(basename "$obj" .o).log"
+done
 if [ -n "$objects" ]; then
 	[ $rc = 0 ] || die "compiling the crate, the shims and the driver in $FARM failed"
 	echo "$OUT/build.log"

@@ -162,7 +162,9 @@ for attempt in 1 2 3; do
 	qrc=$?
 	set -e
 	why=
-	if [ ! -f "$RUN/status" ] && ! grep -q 'xfshm: guest init' "$RUN/console.log"; then
+	if [ $qrc != 0 ] || [ ! -f "$RUN/console.log" ]; then
+		: # QEMU failed or timed out: reported below, not booted again
+	elif [ ! -f "$RUN/status" ] && ! grep -q 'xfshm: guest init' "$RUN/console.log"; then
 		why="died before its init ran"
 	elif [ -s "$RUN/boot-splat" ]; then
 		why="reported a problem before its init ran: $(head -n1 "$RUN/boot-splat")"

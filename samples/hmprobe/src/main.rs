@@ -32,7 +32,8 @@
 //!                       then each file's failed ranges of that type joined, one line per file,
 //!                       error and joined range: how the page cache splits a failed I/O and in
 //!                       which order fserror's workqueue reports the pieces is not fixed, what
-//!                       failed is
+//!                       failed is (pieces with different errors are joined apart, so they
+//!                       never cover together)
 //!   sh=CMD              run a shell command
 //!   later=MS:CMD        run a shell command in the background after MS milliseconds; hmprobe
 //!                       waits for it before exiting
@@ -613,7 +614,12 @@ impl Probe {
         else {
             return vec![format!("cover={val}: want TYPE:POS:LEN")];
         };
-        let (want_pos, want_end) = (parse_num(pos), parse_num(pos) + parse_num(len));
+        let (Ok(want_pos), Ok(want_len)) = (pos.parse::<u64>(), len.parse::<u64>()) else {
+            return vec![format!("cover={val}: POS and LEN must be decimal numbers")];
+        };
+        let Some(want_end) = want_pos.checked_add(want_len) else {
+            return vec![format!("cover={val}: POS+LEN overflows")];
+        };
         let field64 = |r: &Record, at: usize| {
             let mut b = [0u8; 8];
             b.copy_from_slice(&r.e[at..at + 8]);
@@ -624,11 +630,11 @@ impl Probe {
             b.copy_from_slice(&r.e[at..at + 4]);
             u32::from_ne_bytes(b)
         };
+        /// (ino, gen, error) -> the ranges [start, end) seen, joined where they touch.
+        type Ranges = std::collections::BTreeMap<(u64, u32, u32), Vec<(u64, u64)>>;
         let mut lines = Vec::new();
-        // (ino, gen, error) -> the ranges [start, end) seen, joined where they touch.
-        let mut ranges: std::collections::BTreeMap<(u64, u32, u32), Vec<(u64, u64)>> =
-            std::collections::BTreeMap::new();
-        let covered = |ranges: &std::collections::BTreeMap<(u64, u32, u32), Vec<(u64, u64)>>| {
+        let mut ranges = Ranges::new();
+        let covered = |ranges: &Ranges| {
             ranges
                 .values()
                 .any(|v| v.iter().any(|&(s, e)| s <= want_pos && e >= want_end))
