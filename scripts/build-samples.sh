@@ -4,7 +4,7 @@
 # the cache, and print the directory that holds the binaries.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-export CARGO_TARGET_DIR=$CACHE/samples-target
+export CARGO_TARGET_DIR=$SAMPLES_TARGET
 for manifest in "$TOP"/samples/*/Cargo.toml; do
 	cargo build -q --release --locked --manifest-path "$manifest" >&2 \
 		|| die "cannot build $(dirname "$manifest")"

@@ -16,6 +16,8 @@ start=$(date +%s)
 # The time of each phase, printed at the end, and the builds' logs.
 times=$(mktemp)
 blogs=$(mktemp -d)
+# The run's start, for the warning check (the times file changes with every phase).
+touch "$blogs/.start"
 trap 'rm -rf "$times" "$blogs"' EXIT
 timed() { # NAME COMMAND...: run COMMAND, note how long it took under NAME, return its status
 	local name=$1 t0 rc=0
@@ -90,7 +92,7 @@ log "warning-free builds"
 for k in test bench; do
 	for obj in src/healthmon.o rust/healthmon_shim.o tests/driver/hmdrv.o; do
 		blog=$(XFSHM_KERNEL=$k bash -c '. "$1/scripts/common.sh"; load_versions; echo "$(kbuild_dir)-xfs-oot/out/$2.log"' _ "$TOP" "$(basename "$obj" .o)")
-		if [ ! -f "$blog" ] || [ "$blog" -ot "$times" ]; then
+		if [ ! -f "$blog" ] || [ "$blog" -ot "$blogs/.start" ]; then
 			echo "FAIL: $k kernel: $obj was not compiled by this run (no log newer than its start: $blog)"
 		elif grep -E -A8 '^(warning|error|WARNING)|: (warning|error):' "$blog"; then
 			echo "FAIL: $k kernel: the build that compiled $obj has warnings or errors ($blog)"

@@ -8,6 +8,10 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${XFSHM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xfs-healthmon-rs}
 LLVM_SUFFIX=-19
+# Cargo's target directory for samples/, one per checkout: cargo takes a crate's objects as up to
+# date by the times of the files at the same relative paths, so another checkout's build (older
+# files of other contents) would pass for this one's.
+SAMPLES_TARGET=$CACHE/samples-target-$(printf %s "$TOP" | sha256sum | cut -c1-12)
 NPROC=$(nproc)
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -6,7 +6,7 @@
 # Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
-export CARGO_TARGET_DIR=$CACHE/samples-target
+export CARGO_TARGET_DIR=$SAMPLES_TARGET
 pass=0 fail=0
 ok() { echo "ok: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }

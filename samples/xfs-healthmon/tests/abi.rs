@@ -12,8 +12,13 @@ use xfs_healthmon::abi;
 use xfs_healthmon::abi::e;
 use xfs_healthmon::abi::Named;
 
+/// The header of this checkout: `cargo test` names the crate's directory at run time, which a
+/// test binary built from another checkout of the same tree would not know.
 fn header() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../include/uapi/xfs_healthmon.h")
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    dir.join("../../include/uapi/xfs_healthmon.h")
 }
 
 /// Every table, with the prefix of the C names it holds.
