@@ -10,7 +10,9 @@
 #   make kunit      KUnit suites only
 #   make uapi-check the standalone UAPI header against the kernel's xfs_fs.h (host, no VM)
 #   make shell-tests [VARIANT=rust|c|both] [TESTS="hm/001 ..."] [GROUP=quick]
-#   make vm [VARIANT=rust|c] [CMD="..."]   a VM for your own experiments
+#   make vm [VARIANT=rust|c] [SYSTEMD=1|XFSROOT=1] [CMD="..."]   a VM for your own experiments;
+#                   SYSTEMD=1 boots systemd as PID 1 with xfsprogs' units, XFSROOT=1 the same
+#                   with an XFS root filesystem (Documentation/systemd.rst)
 #   make clippy     build the crate with CLIPPY=1
 #   make rustfmt / make rustfmtcheck
 #   make samples    build the userspace Rust helpers in samples/
@@ -49,7 +51,8 @@ shell-tests:
 	tests/run --variant $(VARIANT) $(if $(GROUP),-g $(GROUP)) $(TESTS)
 
 vm:
-	scripts/vm.sh --variant $(if $(filter c,$(VARIANT)),c,rust) $(CMD)
+	scripts/vm.sh --variant $(if $(filter c,$(VARIANT)),c,rust) $(if $(SYSTEMD),--systemd) \
+		$(if $(XFSROOT),--xfs-root) $(CMD)
 
 clippy:
 	scripts/build-module.sh CLIPPY=1

@@ -28,6 +28,66 @@ set -euo pipefail
 load_versions
 load_distro
 
+# The stock kernel has virtio_blk, 9p and its transport as modules, which must be loaded before
+# the VM's root (virtio-9p) can be mounted: a busybox initramfs loads them (in the order
+# modprobe gives) and hands over to the root's init: the kernel's init= (/sbin/xfshm-init, or the
+# systemd guest's /sbin/xfshm-sdinit), which the kernel itself does not pass to an initramfs.
+make_distro_initrd() {
+	local dir=$KBUILD/initrd.d m name
+	rm -rf "$dir"
+	mkdir -p "$dir/bin" "$dir/lib/modules" "$dir/proc" "$dir/dev" "$dir/newroot"
+	cp "$DROOT/usr/bin/busybox" "$dir/bin/busybox"
+	droot modprobe -d "$KBUILD/modroot" -S "$DISTRO_KREL" --show-depends -a virtio_blk 9pnet_virtio 9p |
+		awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' > "$KBUILD/initrd.modules"
+	[ -s "$KBUILD/initrd.modules" ] || die "modprobe found no module for virtio_blk and 9p"
+	while read -r m; do
+		name=$(basename "$m")
+		name=${name%.xz}
+		name=${name%.zst}
+		case $m in
+		*.xz) xz -dc "$m" > "$dir/lib/modules/$name" ;;
+		*.zst) zstd -qdc "$m" > "$dir/lib/modules/$name" ;;
+		*) cp "$m" "$dir/lib/modules/$name" ;;
+		esac
+		echo "$name" >> "$dir/modules"
+	done < "$KBUILD/initrd.modules"
+	cat > "$dir/init" <<'EOI'
+#!/bin/busybox sh
+# PID 1 of the stock kernel's initramfs: load the modules the 9p root needs, mount it, and hand
+# over to the init the kernel was given.
+bb=/bin/busybox
+$bb mount -t proc proc /proc
+$bb mount -t devtmpfs devtmpfs /dev
+for m in $($bb cat /modules); do
+	$bb insmod "/lib/modules/$m" || echo "initrd: cannot load $m"
+done
+if ! $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro rootfs /newroot; then
+	echo "initrd: cannot mount the root filesystem"
+	$bb poweroff -f
+fi
+init=/sbin/xfshm-init
+for arg in $($bb cat /proc/cmdline); do
+	case $arg in init=*) init=${arg#init=} ;; esac
+done
+$bb umount /dev
+$bb umount /proc
+exec $bb switch_root /newroot "$init"
+EOI
+	chmod 755 "$dir/init"
+	(cd "$dir" && find . | cpio --quiet -o -H newc) | gzip -9 > "$KBUILD/initrd.img"
+	rm -rf "$dir"
+}
+
+# The initramfs is made again whenever its recipe changes.
+update_distro_initrd() {
+	local ikey
+	ikey=$(declare -f make_distro_initrd | sha256sum | cut -c1-12)
+	if [ ! -f "$KBUILD/initrd.img" ] || [ "$(cat "$KBUILD/initrd.key" 2>/dev/null)" != "$ikey" ]; then
+		make_distro_initrd
+		echo "$ikey" > "$KBUILD/initrd.key"
+	fi
+}
+
 exec 7>"$CACHE/.distro.lock"
 flock 7
 KBUILD=$(kbuild_dir)
@@ -37,6 +97,7 @@ if [ "$(cat "$KBUILD/.droot" 2>/dev/null)" != "$DROOT" ] || [ ! -f "$DROOT/.done
 	rm -f "$KBUILD/.configured" "$KBUILD/.prepared" "$KBUILD/.built" "$KBUILD/modroot/.done"
 fi
 if [ -f "$KBUILD/.built" ] && [ -f "$KBUILD/modroot/.done" ]; then
+	update_distro_initrd
 	echo "$KBUILD"
 	exit 0
 fi
@@ -92,50 +153,6 @@ if ! cmp -s "$KBUILD/rust-exports" "$KBUILD/rust-exports.rebuilt"; then
 fi
 log "the rebuilt Rust crates export the stock vmlinux's $(wc -l < "$KBUILD/rust-exports") Rust symbols exactly"
 
-# The stock kernel has virtio_blk, 9p and its transport as modules, which must be loaded before
-# the VM's root (virtio-9p) can be mounted: a busybox initramfs loads them (in the order
-# modprobe gives) and hands over to the root's /sbin/xfshm-init, as the project's kernels do.
-make_distro_initrd() {
-	local dir=$KBUILD/initrd.d m name
-	rm -rf "$dir"
-	mkdir -p "$dir/bin" "$dir/lib/modules" "$dir/proc" "$dir/dev" "$dir/newroot"
-	cp "$DROOT/usr/bin/busybox" "$dir/bin/busybox"
-	droot modprobe -d "$KBUILD/modroot" -S "$DISTRO_KREL" --show-depends -a virtio_blk 9pnet_virtio 9p |
-		awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' > "$KBUILD/initrd.modules"
-	[ -s "$KBUILD/initrd.modules" ] || die "modprobe found no module for virtio_blk and 9p"
-	while read -r m; do
-		name=$(basename "$m")
-		name=${name%.xz}
-		name=${name%.zst}
-		case $m in
-		*.xz) xz -dc "$m" > "$dir/lib/modules/$name" ;;
-		*.zst) zstd -qdc "$m" > "$dir/lib/modules/$name" ;;
-		*) cp "$m" "$dir/lib/modules/$name" ;;
-		esac
-		echo "$name" >> "$dir/modules"
-	done < "$KBUILD/initrd.modules"
-	cat > "$dir/init" <<'EOI'
-#!/bin/busybox sh
-# PID 1 of the stock kernel's initramfs: load the modules the 9p root needs, mount it, and hand
-# over to its /sbin/xfshm-init.
-bb=/bin/busybox
-$bb mount -t proc proc /proc
-$bb mount -t devtmpfs devtmpfs /dev
-for m in $($bb cat /modules); do
-	$bb insmod "/lib/modules/$m" || echo "initrd: cannot load $m"
-done
-if ! $bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro rootfs /newroot; then
-	echo "initrd: cannot mount the root filesystem"
-	$bb poweroff -f
-fi
-$bb umount /dev
-$bb umount /proc
-exec $bb switch_root /newroot /sbin/xfshm-init
-EOI
-	chmod 755 "$dir/init"
-	(cd "$dir" && find . | cpio --quiet -o -H newc) | gzip -9 > "$KBUILD/initrd.img"
-	rm -rf "$dir"
-}
 
 # 4. The stock kernel image and modules, for the VM.
 if [ ! -f "$KBUILD/modroot/.done" ]; then
@@ -179,8 +196,8 @@ if [ ! -f "$KBUILD/modroot/.done" ]; then
 	esac
 	rm -f "$xfsko"
 	droot depmod -b "$KBUILD/modroot" "$DISTRO_KREL"
-	make_distro_initrd
 	touch "$KBUILD/modroot/.done"
 fi
+update_distro_initrd
 touch "$KBUILD/.built"
 echo "$KBUILD"

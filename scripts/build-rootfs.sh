@@ -4,22 +4,43 @@
 # `xfs_io healthmon` needs sid's libc) into the cache, keyed by this script and its recipe.  The guest
 # mounts it read-only over virtio-9p; its /sbin/xfshm-init mounts the run directory and hands over
 # to scripts/guest-init.sh from the checkout.
+#
+#   scripts/build-rootfs.sh [--systemd]
+#
+# --systemd builds the systemd guest's root filesystem (scripts/vm.sh --systemd), a separate one:
+# the same packages with systemd, udev and D-Bus added, and /sbin/xfshm-sdinit, which hands over
+# to scripts/guest-sdinit.sh.  The default one stays without udev: with udev installed but no
+# udevd running, `udevadm settle` and `udevadm wait` (fstests' _dmsetup_create) wait for their
+# timeout and fail.  With --systemd it also makes the XFS image of that root filesystem
+# (rootfs-systemd-KEY.xfs beside it) that the root filesystem test boots from.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 "$TOP/scripts/setup.sh" >/dev/null
 
 PACKAGES="xfsprogs util-linux mount dmsetup kmod procps attr acl libcap2-bin bash coreutils
           diffutils sed grep gawk findutils strace"
+flavour=
+if [ "${1:-}" = --systemd ]; then
+	flavour=systemd-
+	PACKAGES="$PACKAGES systemd systemd-sysv udev dbus libnss-systemd"
+fi
 
 # Keyed by this script and the recipe it shares with the distro build root (common.sh).
 key=$({ cat "$0"; declare -f sid_root; } | sha256sum | cut -c1-12)
-ROOTFS=$CACHE/rootfs-$key
+ROOTFS=$CACHE/rootfs-$flavour$key
 if [ -f "$ROOTFS/.done" ]; then
 	echo "$ROOTFS"
 	exit 0
 fi
-log "building the VM root filesystem from sid in $ROOTFS (about a minute)"
-sid_root "$ROOTFS" "$CACHE/rootfs.log" "$PACKAGES"
+logf=$CACHE/rootfs${flavour:+-${flavour%-}}.log
+exec 9>"$logf.lock"
+flock 9
+if [ -f "$ROOTFS/.done" ]; then
+	echo "$ROOTFS"
+	exit 0
+fi
+log "building the VM root filesystem ${flavour:+($flavour) }from sid in $ROOTFS (about a minute)"
+sid_root "$ROOTFS" "$logf" "$PACKAGES"
 # /lib/modules is where the guest mounts the kernel's modules (scripts/guest-init.sh).
 mkdir -p "$ROOTFS.tmp/host" "$ROOTFS.tmp/xfshm" "$ROOTFS.tmp/mnt/test" "$ROOTFS.tmp/mnt/scratch" \
 	"$ROOTFS.tmp/usr/lib/modules"
@@ -45,6 +66,39 @@ exec /bin/bash /xfshm/guest-init.sh
 EOI
 chmod 755 "$ROOTFS.tmp/sbin/xfshm-init"
 test -x "$ROOTFS.tmp/usr/libexec/xfsprogs/xfs_healer" || die "the root filesystem has no xfs_healer"
+if [ -n "$flavour" ]; then
+	cat > "$ROOTFS.tmp/sbin/xfshm-sdinit" <<'EOI'
+#!/bin/sh
+# PID 1 of the systemd guest until systemd: mount what the checkout's script needs, which makes
+# the writable root (an overlay on this read-only one, or the XFS root filesystem), loads xfs.ko
+# and execs systemd there.
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 xfshm /xfshm
+exec /bin/bash /xfshm/guest-sdinit.sh
+EOI
+	chmod 755 "$ROOTFS.tmp/sbin/xfshm-sdinit"
+	mkdir -p "$ROOTFS.tmp/oldroot"
+	test -x "$ROOTFS.tmp/lib/systemd/systemd" || die "the root filesystem has no systemd"
+	# The root filesystem test's XFS image of this tree, made by sid's mkfs.xfs (xfsprogs 7.2
+	# populates a new filesystem from a directory) run with sid's own loader and libraries.  It
+	# opens every file it copies, and the device nodes of /dev may not open here: the image gets
+	# an empty /dev, where the guest mounts devtmpfs.
+	rm -f "$ROOTFS.xfs.tmp"
+	truncate -s 2G "$ROOTFS.xfs.tmp"
+	rm -rf "$ROOTFS.tmp.dev"
+	mv "$ROOTFS.tmp/dev" "$ROOTFS.tmp.dev"
+	mkdir -m 755 "$ROOTFS.tmp/dev"
+	rc=0
+	"$ROOTFS.tmp/lib64/ld-linux-x86-64.so.2" \
+		--library-path "$ROOTFS.tmp/usr/lib/x86_64-linux-gnu" "$ROOTFS.tmp/usr/sbin/mkfs.xfs" \
+		-q -L xfshm-root -p "$ROOTFS.tmp" "$ROOTFS.xfs.tmp" >> "$logf" 2>&1 || rc=$?
+	rmdir "$ROOTFS.tmp/dev"
+	mv "$ROOTFS.tmp.dev" "$ROOTFS.tmp/dev"
+	[ $rc = 0 ] || die "mkfs.xfs cannot make the root filesystem image; log in $logf"
+fi
 mv "$ROOTFS.tmp" "$ROOTFS"
+[ -z "$flavour" ] || mv "$ROOTFS.xfs.tmp" "$ROOTFS.xfs"
 touch "$ROOTFS/.done"
 echo "$ROOTFS"

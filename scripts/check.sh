@@ -49,10 +49,10 @@ bail() {
 # Build everything up front so that a build failure reads as one.  The Rust xfs.ko of the test
 # kernel is built with its crate and shims compiled afresh, so that its log (read by the warning
 # check below) shows all their warnings; the other variants share its objects.  The root
-# filesystem (mostly downloads) and the crate without KUnit (on the bench kernel's prepared tree)
+# filesystems (mostly downloads) and the crate without KUnit (on the bench kernel's prepared tree)
 # need nothing of the kernels, and are built beside them.
 build "setup (packages, sources, bindgen)" "$TOP/scripts/setup.sh" || bail
-build "root filesystem" "$TOP/scripts/build-rootfs.sh" &
+build "root filesystems (default, systemd)" bash -c '"$1" && "$1" --systemd' _ "$TOP/scripts/build-rootfs.sh" &
 bg_rootfs=$!
 XFSHM_KERNEL=bench build "bench kernel prepared: crate objects" "$TOP/scripts/build-module.sh" --objects &
 bg_bench=$!
@@ -127,7 +127,7 @@ cat "$tmp/kunit" "$tmp/diff"
 count "$tmp/kunit"
 count "$tmp/diff"
 log "shell tests"
-timed "shell tests (hm, both variants)" "$TOP/tests/run" --variant both -x stress -x cli 2>&1 | tee "$tmp/shell"
+timed "shell tests (hm, systemd; both variants)" "$TOP/tests/run" --variant both -x stress -x cli -x systemd 2>&1 | tee "$tmp/shell"
 rc_s=${PIPESTATUS[0]}
 count "$tmp/shell"
 # The stress group (tests/stress: races, the fuzzer) on the test kernel, with lockdep.  Its

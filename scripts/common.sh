@@ -48,19 +48,20 @@ test | debug | bench | distro) ;;
 *) die "XFSHM_KERNEL must be test, debug, bench or distro, not '$XFSHM_KERNEL'" ;;
 esac
 
-# The config fragment of the chosen kernel: kernel.config, and for the bench kernel
-# kernel-bench.config's lines in place of the lines of the same symbols; for the debug kernel,
-# kernel-debug.config's checkers after them.
+# The config fragment of the chosen kernel: kernel.config and kernel-systemd.config (what the
+# systemd guest needs), and for the bench kernel kernel-bench.config's lines in place of the lines
+# of the same symbols; for the debug kernel, kernel.config and kernel-debug.config's checkers.
 kernel_fragment() {
 	local over=$TOP/scripts/kernel-bench.config keys
 	if [ "$XFSHM_KERNEL" = bench ]; then
 		keys=$(grep -E '^CONFIG_' "$over" | sed 's/=.*//' | paste -sd'|')
-		grep -E '^CONFIG_' "$TOP/scripts/kernel.config" | grep -vE "^($keys)="
+		grep -hE '^CONFIG_' "$TOP/scripts/kernel.config" "$TOP/scripts/kernel-systemd.config" |
+			grep -vE "^($keys)="
 		grep -E '^CONFIG_' "$over"
 	elif [ "$XFSHM_KERNEL" = debug ]; then
 		grep -hE '^CONFIG_' "$TOP/scripts/kernel.config" "$TOP/scripts/kernel-debug.config"
 	else
-		grep -E '^CONFIG_' "$TOP/scripts/kernel.config"
+		grep -hE '^CONFIG_' "$TOP/scripts/kernel.config" "$TOP/scripts/kernel-systemd.config"
 	fi
 }
 

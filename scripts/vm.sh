@@ -3,8 +3,8 @@
 # Boot the project's kernel under QEMU (TCG), load an xfs.ko variant and run a command from the
 # host checkout inside the guest as root.
 #
-#   scripts/vm.sh [--variant rust|c|both] [--driver] [--timeout SECS] [--mem MIB] [--]
-#                 [COMMAND [ARGS...]]
+#   scripts/vm.sh [--variant rust|c|both] [--driver] [--systemd | --xfs-root] [--timeout SECS]
+#                 [--mem MIB] [--] [COMMAND [ARGS...]]
 #
 # --driver loads the test builds of xfs.ko with the report driver (tests/driver) and its loader
 # module.  --variant both boots with neither xfs.ko loaded and both test builds at
@@ -12,6 +12,12 @@
 # (scripts/guest-load.sh) switches between them.  XFSHM_KERNEL=bench boots the benchmark kernel,
 # XFSHM_KERNEL=distro Debian's stock kernel (linux-image-*-amd64, scripts/build-distro.sh) with its
 # own modules, the C variant then being Debian's own xfs.ko.
+#
+# --systemd boots the systemd guest instead (scripts/guest-sdinit.sh): systemd as PID 1 on a
+# writable overlay of the systemd root filesystem (scripts/build-rootfs.sh --systemd), xfs.ko
+# loaded before it starts, and the command run by xfshm-test.service once the boot is done; the
+# journal of the boot is kept as journal in the run directory.  --xfs-root does the same with
+# that root filesystem's XFS image (a throwaway copy) as /, mounted by the chosen xfs.ko.
 #
 # The command runs with the checkout mounted read-only at /host as its working directory, and
 # these block devices and variables:
@@ -31,6 +37,7 @@ timeout_s=3600
 mem=2048
 keep=
 driver=
+systemd=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) variant=$2; shift 2 ;;
@@ -39,8 +46,10 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--driver) driver=--driver; shift ;;
+	--systemd) systemd=overlay; shift ;;
+	--xfs-root) systemd=xfs; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -54,8 +63,9 @@ flock 8
 load_versions
 [ "$XFSHM_KERNEL" != distro ] || load_distro
 KBUILD=$("$TOP/scripts/build-kernel.sh")
-ROOTFS=$("$TOP/scripts/build-rootfs.sh")
+ROOTFS=$("$TOP/scripts/build-rootfs.sh" ${systemd:+--systemd})
 [ "$variant" = both ] && driver=--driver
+[ -z "$systemd" ] || [ "$variant" != both ] || die "the systemd guest runs one variant (rust or c)"
 kos=()
 case $variant in
 c) if [ "$XFSHM_KERNEL" = distro ] && [ -z "$driver" ]; then
@@ -92,13 +102,14 @@ SAMPLES=$("$TOP/scripts/build-samples.sh")
 for f in "$TOP"/samples/*/Cargo.toml; do
 	cp "$SAMPLES/$(basename "$(dirname "$f")")" "$RUN/bin/"
 done
-cp "$TOP/scripts/guest-init.sh" "$RUN/guest-init.sh"
+cp "$TOP/scripts/guest-init.sh" "$TOP/scripts/guest-sdinit.sh" "$RUN/"
 cp "$TOP/scripts/guest-load.sh" "$RUN/bin/xfshm-load"
 flock -u 8
 {
 	printf 'XFSHM_VARIANT=%q\n' "$variant"
 	printf 'XFSHM_KERNEL=%q\n' "$XFSHM_KERNEL"
 	printf 'XFSHM_INTERACTIVE=%q\n' "$([ $# -eq 0 ] && echo 1 || echo 0)"
+	printf 'XFSHM_ROOT=%q\n' "$systemd"
 	# Under -icount the guest has hung in ACPI power-off (seen twice, after its results were
 	# written): there it ends with a reboot, which -no-reboot turns into QEMU's exit.
 	case ${XFSHM_QEMU_ARGS:-} in *icount*) echo XFSHM_EXIT=reboot ;; esac
@@ -120,6 +131,15 @@ fi
 # loads them and mounts the same root.
 initrd=()
 [ ! -f "$KBUILD/initrd.img" ] || initrd=(-initrd "$KBUILD/initrd.img")
+# The systemd guest: its own init, and for --xfs-root the image as a fifth disk (/dev/vde) whose
+# writes go to a temporary file, so that every boot starts from the same root filesystem.
+init=/sbin/xfshm-init
+rootdisk=()
+if [ -n "$systemd" ]; then
+	init=/sbin/xfshm-sdinit
+	[ "$systemd" != xfs ] ||
+		rootdisk=(-drive file="$ROOTFS.xfs",if=virtio,format=raw,snapshot=on,cache=unsafe)
+fi
 
 # A guest that dies before its init runs, or whose kernel reported a problem before then (its
 # init checks the log first, scripts/guest-init.sh), is booted again, up to three boots: under TCG
@@ -143,7 +163,7 @@ for attempt in 1 2 3; do
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 ${XFSHM_QEMU_ARGS:-} \
 		-accel tcg -cpu max -smp 2 -m "$mem" -no-reboot -display none -monitor none -nodefaults \
 		-kernel "$KBUILD/arch/x86/boot/bzImage" "${initrd[@]}" \
-		-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=/sbin/xfshm-init panic=-1 pci=noacpi ${XFSHM_APPEND:-}" \
+		-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=$init panic=-1 pci=noacpi ${XFSHM_APPEND:-}" \
 		-serial file:"$RUN/console.log" \
 		-chardev "$chardev" -device virtio-serial-pci -device virtconsole,chardev=con \
 		-fsdev local,id=rootfs,path="$ROOTFS",security_model=passthrough,readonly=on \
@@ -158,6 +178,7 @@ for attempt in 1 2 3; do
 		-drive file="$RUN/scratch.img",if=virtio,format=raw,cache=unsafe \
 		-drive file="$RUN/rt.img",if=virtio,format=raw,cache=unsafe \
 		-drive file="$RUN/log.img",if=virtio,format=raw,cache=unsafe \
+		"${rootdisk[@]}" \
 		<"$stdin" 2>"$RUN/qemu.err"
 	qrc=$?
 	set -e
