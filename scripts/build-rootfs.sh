@@ -22,7 +22,7 @@ PACKAGES="xfsprogs util-linux mount dmsetup kmod procps attr acl libcap2-bin bas
 flavour=
 if [ "${1:-}" = --systemd ]; then
 	flavour=systemd-
-	PACKAGES="$PACKAGES systemd systemd-sysv udev dbus libnss-systemd"
+	PACKAGES="$PACKAGES systemd systemd-sysv udev dbus libnss-systemd libbpf1"
 fi
 
 # Keyed by this script and the recipe it shares with the distro build root (common.sh).

@@ -127,7 +127,7 @@ cat "$tmp/kunit" "$tmp/diff"
 count "$tmp/kunit"
 count "$tmp/diff"
 log "shell tests"
-timed "shell tests (hm, systemd; both variants)" "$TOP/tests/run" --variant both -x stress -x cli -x systemd 2>&1 | tee "$tmp/shell"
+timed "shell tests (hm, systemd; both variants)" "$TOP/tests/run" --variant both -x stress -x cli 2>&1 | tee "$tmp/shell"
 rc_s=${PIPESTATUS[0]}
 count "$tmp/shell"
 # The stress group (tests/stress: races, the fuzzer) on the test kernel, with lockdep.  Its

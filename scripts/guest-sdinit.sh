@@ -10,10 +10,12 @@
 export PATH=/xfshm/bin:/usr/sbin:/usr/bin:/sbin:/bin
 . /xfshm/env
 
+# The run directory: /xfshm, or under the new root once it has moved there.
+share=/xfshm
 fail() { # STATUS MESSAGE: record the status and power off, as guest-init.sh's finish does
 	echo "xfshm-sdinit: $2" > /dev/kmsg
-	echo "$1" > /xfshm/status
-	dmesg > /xfshm/dmesg 2>/dev/null
+	echo "$1" > "$share/status"
+	dmesg > "$share/dmesg" 2>/dev/null
 	sync
 	[ "${XFSHM_EXIT:-}" = reboot ] && echo b > /proc/sysrq-trigger
 	echo o > /proc/sysrq-trigger
@@ -59,6 +61,7 @@ fi
 for m in /host /xfshm /lib/modules; do
 	mount --move "$m" "$new$m" || fail 125 "cannot move $m to the new root"
 done
+share=$new/xfshm
 etc=$new/etc/systemd/system
 mkdir -p "$etc/multi-user.target.wants" "$new/etc/systemd/journald.conf.d"
 for u in getty.target apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer fstrim.timer \
@@ -77,7 +80,10 @@ EOF
 ln -sf ../xfshm-test.service "$etc/multi-user.target.wants/xfshm-test.service"
 echo "xfshm-vm" > "$new/etc/hostname"
 
+# Switch as switch_root does (sid's util-linux has no pivot_root or switch_root): move the new root
+# over / and chroot into it.  The 9p root stays reachable at /oldroot, a bind mount of it.
+mkdir -p "$new/oldroot"
+mount --bind / "$new/oldroot" || fail 125 "cannot bind the 9p root"
 cd "$new" || fail 125 "no new root"
-mkdir -p oldroot
-pivot_root . oldroot || fail 125 "pivot_root failed"
+mount --move . / || fail 125 "cannot move the new root over /"
 exec chroot . /lib/systemd/systemd
