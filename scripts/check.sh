@@ -52,7 +52,10 @@ bail() {
 # filesystems (mostly downloads) and the crate without KUnit (on the bench kernel's prepared tree)
 # need nothing of the kernels, and are built beside them.
 build "setup (packages, sources, bindgen)" "$TOP/scripts/setup.sh" || bail
-build "root filesystems (default, systemd)" bash -c '"$1" && "$1" --systemd' _ "$TOP/scripts/build-rootfs.sh" &
+build_rootfs() { # both root filesystems, as children of this shell for bail's pkill
+	"$TOP/scripts/build-rootfs.sh" && "$TOP/scripts/build-rootfs.sh" --systemd
+}
+build "root filesystems (default, systemd)" build_rootfs &
 bg_rootfs=$!
 XFSHM_KERNEL=bench build "bench kernel prepared: crate objects" "$TOP/scripts/build-module.sh" --objects &
 bg_bench=$!

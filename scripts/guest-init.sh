@@ -44,8 +44,9 @@ if [ "${XFSHM_SYSTEMD:-}" = 1 ] && [ "$XFSHM_ROOT" = xfs ] && [ -z "${XFSHM_CHRO
 fi
 exec </dev/hvc0 >/dev/hvc0 2>&1
 if [ "${XFSHM_SYSTEMD:-}" = 1 ]; then
-	# Once every unit of the boot has started or failed (the xfs_healer units of the mounts that
-	# exist then among them), the command runs; a unit that failed is named, not fatal.
+	# Once every unit of the boot has started or failed, the command runs; a unit that failed is
+	# named, not fatal.  The starter starts the healers of the mounts it finds on its own time,
+	# so a healer need not be up yet: the tests wait for the ones they use.
 	state=$(timeout 600 systemctl is-system-running --wait)
 	echo "xfshm: systemd is $state" > /dev/kmsg
 	[ "$state" = running ] || systemctl --failed --no-legend --plain | sed 's/^/xfshm: failed unit: /'
