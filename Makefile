@@ -30,7 +30,7 @@ VARIANT ?= both
 GROUP ?=
 
 .PHONY: all modules demo check kunit uapi-check shell-tests vm clippy rustfmt rustfmtcheck samples bench \
-	differential distro distro-check distro-install distro-uninstall clean
+	differential distro distro-check distro-install distro-uninstall patches patches-check clean
 
 all modules:
 	scripts/build-module.sh
@@ -71,6 +71,12 @@ bench:
 
 differential:
 	tests/differential/run $(if $(SEEDS),--seeds "$(SEEDS)") $(if $(EVENTS),--events $(EVENTS))
+
+patches:
+	scripts/patches.sh
+
+patches-check:
+	scripts/patches.sh --check
 
 distro:
 	XFSHM_KERNEL=distro scripts/build-module.sh

@@ -13,13 +13,14 @@
 # its toolchain in its build root.
 #
 # The build happens in one symlink farm of the tree's fs/xfs per kernel, in the cache; our
-# Kbuild, src/, rust/ and tests/driver/ are linked into it file by file, so objects never land in
-# the checkout.  The four variants differ only in the objects linked into xfs.o (the C monitor or
-# the crate and shims, with or without the driver), so they share every other object of fs/xfs:
+# Kbuild, fs/xfs/healthmon/ and tests/driver/ are linked into it file by file, so objects never
+# land in the checkout, and its Makefile is the tree's with the in-tree series' hunk applied
+# (scripts/intree/xfs-Makefile.patch).  The four variants differ only in the objects linked into xfs.o (the C monitor or
+# the crate and its shim, with or without the driver), so they share every other object of fs/xfs:
 # a variant is a relink, and an edit of one Rust file rebuilds only the crate.  Each variant's
 # xfs.ko and Module.symvers are kept in $FARM/out/VARIANT/, with build.log, the output of the
 # make that produced them; $FARM/out/OBJECT.log is the output of the make that last compiled
-# healthmon.o, healthmon_shim.o or hmdrv.o.
+# healthmon/healthmon.o, healthmon/healthmon_shim.o or tests/driver/hmdrv.o.
 #
 # --fresh compiles the crate, the shims and the driver again even if they are up to date, so that
 # build.log shows every compiler warning of theirs (make check reads it).  --objects compiles
@@ -61,18 +62,29 @@ fi
 # A farm built from another checkout (a worktree, say) links other files that make would take
 # as up to date by their times: start its own objects over.
 if [ "$(cat "$FARM/.top" 2>/dev/null)" != "$TOP" ]; then
-	find "$FARM/src" "$FARM/rust" "$FARM/tests" -name '*.o' -delete 2>/dev/null || true
+	find "$FARM/healthmon" "$FARM/tests" -name '*.o' -delete 2>/dev/null || true
 	echo "$TOP" > "$FARM/.top"
 fi
-[ -z "$fresh" ] || find "$FARM/src" "$FARM/rust" "$FARM/tests" -name '*.o' -delete 2>/dev/null || true
+[ -z "$fresh" ] || find "$FARM/healthmon" "$FARM/tests" -name '*.o' -delete 2>/dev/null || true
 ln -sfn "$TOP/Kbuild" "$FARM/Kbuild"
-for dir in src rust tests/driver; do
-	mkdir -p "$FARM/$dir"
+# The series' fs/xfs/Makefile, remade when the patch or the tree's Makefile is newer.
+if [ ! -f "$FARM/Makefile.series" ] || [ "$TOP/scripts/intree/xfs-Makefile.patch" -nt "$FARM/Makefile.series" ] ||
+	[ "$KSRC/fs/xfs/Makefile" -nt "$FARM/Makefile.series" ]; then
+	cp "$KSRC/fs/xfs/Makefile" "$FARM/Makefile.series.tmp"
+	patch -s --no-backup-if-mismatch "$FARM/Makefile.series.tmp" < "$TOP/scripts/intree/xfs-Makefile.patch" ||
+		die "scripts/intree/xfs-Makefile.patch does not apply to $KSRC/fs/xfs/Makefile"
+	mv "$FARM/Makefile.series.tmp" "$FARM/Makefile.series"
+fi
+cmp -s "$FARM/Makefile.series" "$FARM/Makefile" || cp --remove-destination "$FARM/Makefile.series" "$FARM/Makefile"
+# (source directory in the checkout, its place in the farm)
+for pair in fs/xfs/healthmon:healthmon tests/driver:tests/driver; do
+	dir=${pair%%:*} at=$FARM/${pair#*:}
+	mkdir -p "$at"
 	# Drop links to files that no longer exist, then link every current file.
-	find "$FARM/$dir" -xtype l -delete
+	find "$at" -xtype l -delete
 	(cd "$TOP/$dir" && find . -type f ! -name '*.o' ! -name '.*' ! -path './loader/*') | while read -r f; do
-		mkdir -p "$FARM/$dir/$(dirname "$f")"
-		ln -sfn "$TOP/$dir/$f" "$FARM/$dir/$f"
+		mkdir -p "$at/$(dirname "$f")"
+		ln -sfn "$TOP/$dir/$f" "$at/$f"
 	done
 done
 flags=()
@@ -80,13 +92,13 @@ flags=()
 [ -n "$driver" ] && flags+=(XFSHM_DRIVER=y)
 mkdir -p "$OUT"
 targets=(modules)
-[ -z "$objects" ] || targets=(src/healthmon.o rust/healthmon_shim.o tests/driver/hmdrv.o)
+[ -z "$objects" ] || targets=(healthmon/healthmon.o healthmon/healthmon_shim.o tests/driver/hmdrv.o)
 rc=0
 mmake M="$FARM" -j"$NPROC" "${flags[@]}" "$@" "${targets[@]}" 2>&1 | tee "$OUT/build.log" >&2 ||
 	rc=$?
 # The log of the make that last compiled each of our objects, kept whatever builds follow: the
 # compiler's warnings about that object are there (make check reads them).
-for obj in src/healthmon.o rust/healthmon_shim.o tests/driver/hmdrv.o; do
+for obj in healthmon/healthmon.o healthmon/healthmon_shim.o tests/driver/hmdrv.o; do
 	! grep -qE "(RUSTC|CC) \[M\] +$obj\$" "$OUT/build.log" ||
 		cp "$OUT/build.log" "$FARM/out/$(basename "$obj" .o).log"
 done

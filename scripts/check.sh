@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Run every test: warning-free builds with and without KUnit, the host checks (the userspace
-# library's tests, clippy and rustfmt, the reST build), the UAPI header check (host), the KUnit
-# suites (Rust xfs.ko) beside the differential runner's short form, the shell tests on the Rust
-# xfs.ko and on the C reference, then the stress and cli groups.  KUnit runs on the debug kernel
+# library's tests, clippy and rustfmt, the reST build), the UAPI header check (host), the in-tree
+# series check (git am, checkpatch, rustfmt; host), the KUnit suites (Rust xfs.ko) beside the
+# differential runner's short form, the shell tests on the Rust xfs.ko and on the C reference,
+# then the stress and cli groups.  KUnit runs on the debug kernel
 # (KASAN, UBSAN, kmemleak, fault injection, object debugging, lockdep), the others on the test
 # kernel (lockdep, XFS_DEBUG): under TCG the debug kernel runs the shell tests five times slower.
 # Sets up and builds whatever is missing first.
@@ -93,7 +94,7 @@ log "warning-free builds"
 # it), which the builds above did: on the test kernel, the --fresh build of the Rust xfs.ko and
 # the build of the C one with the driver; on the bench kernel, --objects.
 for k in test bench; do
-	for obj in src/healthmon.o rust/healthmon_shim.o tests/driver/hmdrv.o; do
+	for obj in healthmon/healthmon.o healthmon/healthmon_shim.o tests/driver/hmdrv.o; do
 		blog=$(XFSHM_KERNEL=$k bash -c '. "$1/scripts/common.sh"; load_versions; echo "$(kbuild_dir)-xfs-oot/out/$2.log"' _ "$TOP" "$(basename "$obj" .o)")
 		if [ ! -f "$blog" ] || [ "$blog" -ot "$blogs/.start" ]; then
 			echo "FAIL: $k kernel: $obj was not compiled by this run (no log newer than its start: $blog)"
@@ -119,6 +120,10 @@ rc_u=${PIPESTATUS[0]}
 count "$tmp/uapi"
 # KUnit (one VM on the debug kernel) runs beside the differential runner (one VM on the test
 # kernel): each keeps about one host core busy.  Their logs are printed when both are done.
+log "in-tree series (git am on the pristine tree, checkpatch --strict, rustfmt at every patch)"
+timed "in-tree series" "$TOP/scripts/patches.sh" --check 2>&1 | tee "$tmp/series"
+rc_p=${PIPESTATUS[0]}
+count "$tmp/series"
 log "KUnit (debug kernel) and the differential runner (short form), side by side"
 XFSHM_KERNEL=debug timed "KUnit (debug kernel)" "$TOP/tests/kunit/run" > "$tmp/kunit" 2>&1 &
 bg_kunit=$!
@@ -142,12 +147,12 @@ log "stress and cli tests (test kernel, report driver)"
 timed "stress and cli tests (both variants)" "$TOP/tests/run" --variant both -g stress -g cli 2>&1 | tee "$tmp/stress"
 rc_t=${PIPESTATUS[0]}
 count "$tmp/stress"
-[ $rc_w = 0 ] && [ $rc_h = 0 ] && [ $rc_u = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_t = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
+[ $rc_w = 0 ] && [ $rc_h = 0 ] && [ $rc_u = 0 ] && [ $rc_p = 0 ] && [ $rc_k = 0 ] && [ $rc_s = 0 ] && [ $rc_t = 0 ] && [ $rc_d = 0 ] || [ $total_f -gt 0 ] || total_f=1
 
 # CI shows only the tail of this output: name what failed there, with the first lines of why.
 if [ $total_f -gt 0 ]; then
 	echo "what failed:"
-	cat "$tmp"/{warn,host,uapi,kunit,shell,stress,diff} 2>/dev/null |
+	cat "$tmp"/{warn,host,uapi,series,kunit,shell,stress,diff} 2>/dev/null |
 		grep -E -A6 'FAIL|not ok|did not run|run failed|produced no results' |
 		head -n 60
 fi

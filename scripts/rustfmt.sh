@@ -8,7 +8,7 @@ set -euo pipefail
 load_versions
 args=()
 [ "${1:-}" = --check ] && args=(--check)
-dirs=$(cd "$TOP" && ls -d src samples 2>/dev/null || true)
+dirs=$(cd "$TOP" && ls -d fs/xfs/healthmon samples 2>/dev/null || true)
 # shellcheck disable=SC2086
 files=$(cd "$TOP" && find $dirs -name '*.rs' -not -path '*/target/*' | sort)
 cd "$TOP"

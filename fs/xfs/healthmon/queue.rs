@@ -490,16 +490,16 @@ impl Queue {
 
     /// [`Queue::push`] for every other case.
     ///
-    /// Ordinary events are queued below [`ORDINARY_LIMIT`] and lost beyond it.  SHUTDOWN and
-    /// LOST records always find a slot, and this is why three reserved slots are enough: at or
-    /// beyond `ORDINARY_LIMIT` only they are appended, and each only if it cannot merge, so
-    /// there they alternate (a record's position only decreases as the reader takes records, so
-    /// a record there was appended at the same or a higher position, after the one before it).  A LOST record is appended
-    /// only after a SHUTDOWN record, and a SHUTDOWN record after a LOST record only if the one
-    /// before that is not a SHUTDOWN record (else its reasons go there): so a fourth record
-    /// there, which would make SHUTDOWN, LOST, SHUTDOWN or LOST, SHUTDOWN, LOST, SHUTDOWN, is
-    /// never appended.  A later shutdown's reasons thus join the SHUTDOWN record queued before
-    /// the latest losses, as racing shutdowns' reasons join in one record; losses stay in order.
+    /// Ordinary events are queued below [`ORDINARY_LIMIT`] and lost beyond it.  SHUTDOWN and LOST
+    /// records always find a slot, and this is why three reserved slots are enough: at or beyond
+    /// `ORDINARY_LIMIT` only they are appended, and each only if it cannot merge, so there they
+    /// alternate (a record's position only decreases as the reader takes records, so a record there
+    /// was appended at the same or a higher position, after the one before it).  A LOST record is
+    /// appended only after a SHUTDOWN record, and a SHUTDOWN record after a LOST record only if the
+    /// one before that is not a SHUTDOWN record (else its reasons go there): so a fourth record
+    /// there, which would make SHUTDOWN, LOST, SHUTDOWN or LOST, SHUTDOWN, LOST, SHUTDOWN, is never
+    /// appended.  A later shutdown's reasons thus join the SHUTDOWN record queued before the latest
+    /// losses, as racing shutdowns' reasons join in one record; losses stay in order.
     #[inline(never)]
     fn push_general(&mut self, event: Event, now: impl Env) -> Outcome {
         let now = &now;

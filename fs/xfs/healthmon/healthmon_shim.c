@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C shims for the Rust health monitor (src/healthmon.rs).
+ * C shims for the Rust health monitor (healthmon.rs).
  *
  * Rust reaches XFS through these: they read fields of XFS structures that have no Rust bindings,
  * wrap static inlines and macros (RCU pointer access, XFS_M(), kvfree_rcu_mightsleep(),
@@ -46,12 +46,12 @@ void xfs_hm_attach_unlock(void)
  */
 bool xfs_hm_monitored(struct xfs_mount *mp)
 {
-	return rcu_access_pointer(mp->m_healthmon) != NULL;
+	return rcu_access_pointer(mp->m_healthmon);
 }
 
 /*
  * Finds the monitor published on a mount and takes its report lock: the spinlock_t at offset 0
- * of the Rust monitor (src/monitor.rs asserts that layout at compile time).  Returns the monitor
+ * of the Rust monitor (monitor.rs asserts that layout at compile time).  Returns the monitor
  * with that lock held, for the caller to release with xfs_hm_report_unlock() or the Rust lock
  * guard, or NULL, with nothing held, if the mount has none.
  *
@@ -116,7 +116,7 @@ void *xfs_hm_inode_report_lock(struct xfs_inode *ip, u64 *ino, u32 *gen)
  * xfs_hm_report_lock() for a file I/O error that fserror passed for an inode, with the inode's
  * number and generation and the error's fields: one call where there would be two.
  */
-/* The layout of struct FileIoFields in src/xfs.rs, which asserts the same. */
+/* The layout of struct FileIoFields in xfs.rs, which asserts the same. */
 static_assert(sizeof(struct xfs_hm_fileio) == 40);
 static_assert(offsetof(struct xfs_hm_fileio, pos) == 8);
 static_assert(offsetof(struct xfs_hm_fileio, len) == 16);
@@ -463,7 +463,7 @@ void xfs_hm_test_mount_free(struct xfs_mount *mp)
 #if IS_BUILTIN(CONFIG_KUNIT)
 /*
  * The ABI as the C headers define it, for the crate's KUnit checks of its one Rust definition of
- * each value (src/xfs.rs, c_abi(); src/tests.rs, the uapi suite).  The tables list each C enum in
+ * each value (xfs.rs, c_abi(); tests.rs, the uapi suite).  The tables list each C enum in
  * its declaration order, which is the order of the Rust enum's variants.
  */
 const u32 xfs_hm_c_ioc_health_monitor = XFS_IOC_HEALTH_MONITOR;
@@ -492,6 +492,7 @@ static const u32 c_types[][2] = {
 	{ XFS_HEALTHMON_DIOWRITE,	XFS_HEALTH_MONITOR_TYPE_DIOWRITE },
 	{ XFS_HEALTHMON_DATALOST,	XFS_HEALTH_MONITOR_TYPE_DATALOST },
 };
+
 static_assert(ARRAY_SIZE(c_types) == XFS_HEALTHMON_DATALOST + 1);
 
 /* enum xfs_healthmon_domain, each with its V0 domain. */
@@ -506,6 +507,7 @@ static const u32 c_domains[][2] = {
 	{ XFS_HEALTHMON_LOGDEV,		XFS_HEALTH_MONITOR_DOMAIN_LOGDEV },
 	{ XFS_HEALTHMON_FILERANGE,	XFS_HEALTH_MONITOR_DOMAIN_FILERANGE },
 };
+
 static_assert(ARRAY_SIZE(c_domains) == XFS_HEALTHMON_FILERANGE + 1);
 
 /* enum xfs_device. */
@@ -516,6 +518,7 @@ static const u32 c_fserror_types[] = {
 	FSERR_BUFFERED_READ, FSERR_BUFFERED_WRITE, FSERR_DIRECTIO_READ, FSERR_DIRECTIO_WRITE,
 	FSERR_DATA_LOST,
 };
+
 static_assert(ARRAY_SIZE(c_fserror_types) == FSERR_METADATA);
 
 /* SHUTDOWN_* flags, each with the V0 shutdown reason it is reported as. */
@@ -531,7 +534,7 @@ static const u32 c_shutdown_reasons[][2] = {
 #define V0_OFF(f)	offsetof(struct xfs_health_monitor_event, f)
 #define V0_SIZE(f)	sizeof_field(struct xfs_health_monitor_event, f)
 
-/* The V0 record: the offsets of its fields, in the order of src/tests.rs. */
+/* The V0 record: the offsets of its fields, in the order of tests.rs. */
 static const u32 c_v0_offsets[] = {
 	V0_OFF(domain), V0_OFF(type), V0_OFF(time_ns),
 	V0_OFF(e.lost.count),

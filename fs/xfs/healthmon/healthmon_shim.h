@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Prototypes of the C shims that the Rust health monitor calls (see healthmon_shim.c); the Rust
- * side declares the same functions in src/xfs.rs.
+ * side declares the same functions in xfs.rs.
  */
 #ifndef __XFS_HEALTHMON_SHIM_H__
 #define __XFS_HEALTHMON_SHIM_H__

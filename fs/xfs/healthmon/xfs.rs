@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The C edge: the XFS and VFS objects the monitor touches, as Rust types, and the shims of
-//! `rust/healthmon_shim.c` that reach them.
+//! `healthmon_shim.c` that reach them.
 //!
 //! This is the only module that declares C functions or holds pointers to C objects (besides
 //! the file operations table of [`crate::file`]).  A C pointer becomes a reference here, once,
@@ -607,7 +607,7 @@ pub(crate) struct CAbi {
     pub(crate) v0_payload_sizes: &'static [u32],
 }
 
-/// `struct xfs_hm_c_table` of `rust/healthmon_shim.h`.
+/// `struct xfs_hm_c_table` of `healthmon_shim.h`.
 ///
 /// # Invariants
 ///
@@ -638,7 +638,7 @@ impl CTable {
     }
 }
 
-/// The constants and tables `rust/healthmon_shim.c` compiles from the C headers (in KUnit builds
+/// The constants and tables `healthmon_shim.c` compiles from the C headers (in KUnit builds
 /// only).
 #[cfg(CONFIG_KUNIT = "y")]
 pub(crate) fn c_abi() -> CAbi {
@@ -662,7 +662,7 @@ pub(crate) fn c_abi() -> CAbi {
         static xfs_hm_c_v0_offsets: CTable;
         static xfs_hm_c_v0_payload_sizes: CTable;
     }
-    // SAFETY: `const` objects defined in rust/healthmon_shim.c with these types (the header's
+    // SAFETY: `const` objects defined in healthmon_shim.c with these types (the header's
     // declarations, which the shim includes, say so to the C compiler), never written.
     unsafe {
         CAbi {

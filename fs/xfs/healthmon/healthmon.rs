@@ -21,7 +21,7 @@
 //! - [`event`]: the events as Rust enums, the merge rules and the V0 encoding (pure);
 //! - [`uapi`]: the ABI constants and structures, checked against the C headers by KUnit (pure);
 //! - [`xfs`]: the C edge, the only module that declares C functions: typed references to the
-//!   XFS and VFS objects and the shims of `rust/healthmon_shim.c`.
+//!   XFS and VFS objects and the shims of `healthmon_shim.c`.
 
 mod event;
 mod exports;

@@ -7,7 +7,7 @@
 //! `fs/xfs` headers are not part of the kernel's Rust bindings, so each value is written here
 //! once (the enums of the C call sites are declared with [`c_enum!`] in [`crate::event`]), and
 //! the `uapi` KUnit suite checks every one of them, and the record's layout field by field,
-//! against the C headers as compiled into the shim (`rust/healthmon_shim.c`).
+//! against the C headers as compiled into the shim (`healthmon_shim.c`).
 //! `include/uapi/xfs_healthmon.h` carries the same ABI for userspace.
 
 use kernel::ioctl::_IOW;
