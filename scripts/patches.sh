@@ -141,7 +141,7 @@ allocates and never loses one of those, and every lost event is
 counted in a record the reader sees.
 EOF
 
-copy xfs.rs
+copy xfs.rs xfs/objects.rs xfs/attach.rs xfs/trace.rs xfs/kunit.rs
 commit "xfs: healthmon: add typed wrappers of the C objects and tracepoints" <<'EOF'
 Wrap the C objects the monitor uses (mount, inode, allocation and
 realtime groups, the fserror event, the superblock) in types that
@@ -174,8 +174,8 @@ and the monitor's lifetime on a test mount.
 EOF
 
 copy healthmon.rs
-patch -s -p1 -d "$T" < "$TOP/scripts/intree/xfs-Kconfig.patch"
-patch -s -p1 -d "$T" < "$TOP/scripts/intree/xfs-Makefile.patch"
+patch -s -p1 -F0 --no-backup-if-mismatch -d "$T" < "$TOP/scripts/intree/xfs-Kconfig.patch"
+patch -s -p1 -F0 --no-backup-if-mismatch -d "$T" < "$TOP/scripts/intree/xfs-Makefile.patch"
 commit "xfs: add CONFIG_XFS_HEALTHMON_RUST to build the Rust health monitor" <<'EOF'
 Add the crate root that links the Rust health monitor into xfs.ko, and
 let the configuration choose it instead of xfs_healthmon.c, as

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The attach lock and the monitor found under its report lock, and the RCU free of a monitor.
+
+use super::raw;
+use super::shim;
+use super::Mount;
+use core::ptr::NonNull;
+use kernel::ffi::c_void;
+use kernel::types::NotThreadSafe;
+
+/// The global lock of attach and detach (a spinlock: nothing in its section may sleep), held
+/// while this guard lives.  It protects every mount's monitor pointer.
+pub(crate) struct AttachLock(NotThreadSafe);
+
+impl AttachLock {
+    /// Takes the lock.
+    pub(crate) fn lock() -> Self {
+        // SAFETY: Takes a static spinlock, which our drop releases (on this thread: the guard
+        // is not `Send`).
+        unsafe { shim::xfs_hm_attach_lock() };
+        AttachLock(NotThreadSafe)
+    }
+
+    /// The monitor published on `mp`.
+    pub(crate) fn published(&self, mp: &Mount) -> Option<NonNull<c_void>> {
+        // SAFETY: A live mount; its pointer is read under the lock that writers hold.
+        NonNull::new(unsafe { shim::xfs_hm_mount_monitor_locked(mp.as_ptr()) })
+    }
+
+    /// Publishes `hm` as the monitor of `mp`, or with `None` retracts it.
+    ///
+    /// # Safety
+    ///
+    /// `hm` is a monitor whose first field is its report spinlock (the report shims lock that
+    /// address), and it stays allocated until it is retracted and an RCU grace period has
+    /// passed: report functions on this mount dereference it.
+    pub(crate) unsafe fn publish(&self, mp: &Mount, hm: Option<NonNull<c_void>>) {
+        let hm = hm.map_or(core::ptr::null_mut(), NonNull::as_ptr);
+        // SAFETY: A live mount, whose pointer we write under the attach lock; the caller
+        // guarantees what readers of the pointer need.
+        unsafe { shim::xfs_hm_mount_publish(mp.as_ptr(), hm) }
+    }
+
+    /// The mount of the superblock at address `sb`, for as long as this lock is held.
+    ///
+    /// # Safety
+    ///
+    /// `sb` is the address of the superblock of a mount with a monitor published on it, read
+    /// under this lock: its unmount must retract the monitor under this lock before the mount
+    /// and superblock go, so both live while the lock is held.
+    pub(crate) unsafe fn mount_of_sb(&self, sb: usize) -> Option<&Mount> {
+        // SAFETY: A live superblock (see above); `XFS_M()` only reads its `s_fs_info`.
+        let mp = unsafe { shim::xfs_hm_sb_mount(sb as *mut raw::super_block) };
+        // SAFETY: The superblock's mount lives as long as the superblock's monitor is published,
+        // that is, at least as long as this lock is held.
+        unsafe { Mount::from_raw(mp) }
+    }
+}
+
+impl Drop for AttachLock {
+    fn drop(&mut self) {
+        // SAFETY: We took the lock in `lock`, on this thread.
+        unsafe { shim::xfs_hm_attach_unlock() }
+    }
+}
+
+/// The monitor published on a mount, found with its report lock held: the spinlock at the
+/// start of the monitor, which this guard releases when dropped unless
+/// [`LockedMonitor::into_locked`] hands it on.
+///
+/// Finding it takes one call of a shim, which looks at the mount's pointer first without any
+/// lock (most mounts have no monitor, and then a report costs that one call), and otherwise
+/// reads it in an RCU read-side critical section and takes the spinlock before the section ends.
+/// Holding a spinlock is an RCU read-side critical section too, so the monitor stays allocated
+/// for as long as its lock is held, even if its last reference is gone.
+///
+/// # Invariants
+///
+/// `self.0` was read from a mount's `m_healthmon` in an RCU read-side critical section, and this
+/// object holds the spinlock at that address, taken within that section.
+pub(crate) struct LockedMonitor(NonNull<c_void>, NotThreadSafe);
+
+impl LockedMonitor {
+    /// Takes over the lock held by a shim's non-NULL result.
+    ///
+    /// # Safety
+    ///
+    /// `hm` is NULL or the result of one of the `xfs_hm_*report_lock()` shims, whose lock the
+    /// caller hands over.
+    #[inline]
+    pub(super) unsafe fn new(hm: *mut c_void) -> Option<Self> {
+        // INVARIANT: The shims return non-NULL only with the monitor's lock held, for us.
+        NonNull::new(hm).map(|hm| LockedMonitor(hm, NotThreadSafe))
+    }
+
+    /// Hands the held lock on to the caller, who must release it (through a lock guard of the
+    /// spinlock at the returned address) and may use the monitor only until then.
+    #[inline]
+    pub(crate) fn into_locked(self) -> NonNull<c_void> {
+        let hm = self.0;
+        core::mem::forget(self);
+        hm
+    }
+}
+
+impl Drop for LockedMonitor {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we hold the spinlock at this address, released here.
+        unsafe { shim::xfs_hm_report_unlock(self.0.as_ptr()) }
+    }
+}
+
+/// Frees kmalloc'ed memory after an RCU grace period, without running any destructor.
+///
+/// # Safety
+///
+/// `p` is a kmalloc or kvmalloc allocation that nothing but RCU readers can reach any more, and
+/// whatever it holds may be freed without being dropped.
+pub(crate) unsafe fn free_rcu(p: NonNull<c_void>) {
+    // SAFETY: As the caller guarantees; the shim frees after a grace period.
+    unsafe { shim::xfs_hm_free_rcu(p.as_ptr()) }
+}
