@@ -25,6 +25,10 @@
 #   make distro-check  the shell tests on Debian's stock kernel, with our xfs.ko and with its own
 #   make distro-install / make distro-uninstall  on a machine running that kernel: install the
 #                   module as /lib/modules/$(uname -r)/updates/xfs.ko, or remove it again
+#   make patches    the in-tree patch series against the pristine tree, in patches/
+#   make patches-check  the series: git am, checkpatch --strict and rustfmt per patch (make check
+#                   runs these), then a build of every prefix with the choice on and kunit.py run
+#                   in the patched tree (Documentation/testing.rst)
 
 VARIANT ?= both
 GROUP ?=
@@ -76,7 +80,7 @@ patches:
 	scripts/patches.sh
 
 patches-check:
-	scripts/patches.sh --check
+	scripts/patches.sh --build
 
 distro:
 	XFSHM_KERNEL=distro scripts/build-module.sh

@@ -9,19 +9,17 @@
 //! xfs_device` and `enum fserror_type`, which is the ABI between XFS's call sites and the report
 //! functions.
 
-use crate::uapi;
 use crate::uapi::{
     c_enum,
-    V0FileRange,
-    V0Fs,
-    V0Group,
-    V0Inode,
-    V0Lost,
-    V0Media,
-    V0Record,
-    V0Shutdown,
     V0Type, //
 };
+
+mod merge;
+#[cfg(CONFIG_KUNIT = "y")]
+pub(crate) mod testing;
+mod v0;
+
+pub(crate) use v0::MaskMap;
 
 c_enum! {
     /// Event types, numbered as `enum xfs_healthmon_type` in `fs/xfs/xfs_healthmon.h`: what XFS
@@ -201,43 +199,6 @@ impl Metadata {
             Metadata::Inode { .. } => Domain::Inode,
         }
     }
-
-    /// ORs `new`'s mask into this one when both name the same object.
-    fn merge(&mut self, new: &Metadata) -> bool {
-        match (self, new) {
-            (Metadata::Fs { mask }, Metadata::Fs { mask: m }) => {
-                *mask |= m;
-                true
-            }
-            (
-                Metadata::Ag { group, mask },
-                Metadata::Ag {
-                    group: g, mask: m, ..
-                },
-            )
-            | (
-                Metadata::Rtgroup { group, mask },
-                Metadata::Rtgroup {
-                    group: g, mask: m, ..
-                },
-            ) if *group == *g => {
-                *mask |= m;
-                true
-            }
-            (
-                Metadata::Inode { ino, gen, mask },
-                Metadata::Inode {
-                    ino: i,
-                    gen: g,
-                    mask: m,
-                },
-            ) if *ino == *i && *gen == *g => {
-                *mask |= m;
-                true
-            }
-            _ => false,
-        }
-    }
 }
 
 c_enum! {
@@ -342,21 +303,6 @@ pub(crate) enum Event {
     },
 }
 
-/// Merges two byte or sector ranges when one ends where the other begins.  The arithmetic wraps
-/// as the C monitor's does, so a range at the very end of the address space merges the same way.
-fn merge_range(start: &mut u64, len: &mut u64, new_start: u64, new_len: u64) -> bool {
-    if start.wrapping_add(*len) == new_start {
-        *len = len.wrapping_add(new_len);
-        return true;
-    }
-    if new_start.wrapping_add(new_len) == *start {
-        *start = new_start;
-        *len = len.wrapping_add(new_len);
-        return true;
-    }
-    false
-}
-
 impl Event {
     /// The C event type of this event.
     pub(crate) fn event_type(&self) -> EventType {
@@ -382,164 +328,83 @@ impl Event {
             Event::FileIo { .. } => Domain::FileRange,
         }
     }
-
-    /// Merges `new` into `self`, which is the newest queued event, and says whether it did.
-    ///
-    /// Only events of the same type and domain merge: lost counts add up, shutdown reasons and
-    /// metadata masks of the same object are ORed, and ranges that touch are joined (file ranges
-    /// only for the same inode, generation and errno).  RUNNING and UNMOUNT never merge.
-    pub(crate) fn merge(&mut self, new: &Event) -> bool {
-        // The same type and domain, spelled out per kind: the same health (type) and the same
-        // kind of object (domain, which `Metadata::merge` checks), the same device, the same
-        // operation.  RUNNING, UNMOUNT and events of different kinds fall through.
-        match (self, new) {
-            (Event::Lost { count }, Event::Lost { count: c }) => {
-                *count = count.saturating_add(*c);
-                true
-            }
-            (Event::Shutdown { flags }, Event::Shutdown { flags: f }) => {
-                // Shutdowns can race; the record carries every reason.
-                *flags |= f;
-                true
-            }
-            (
-                Event::Metadata { health, what },
-                Event::Metadata {
-                    health: h, what: w, ..
-                },
-            ) if *health == *h => what.merge(w),
-            (
-                Event::Media {
-                    dev,
-                    daddr,
-                    bbcount,
-                },
-                Event::Media {
-                    dev: v,
-                    daddr: d,
-                    bbcount: b,
-                },
-            ) if *dev == *v => merge_range(daddr, bbcount, *d, *b),
-            (
-                Event::FileIo {
-                    op,
-                    ino,
-                    gen,
-                    pos,
-                    len,
-                    error,
-                },
-                Event::FileIo {
-                    op: o,
-                    ino: i,
-                    gen: g,
-                    pos: p,
-                    len: l,
-                    error: e,
-                },
-            ) if *op == *o => {
-                if *ino != *i || *gen != *g || *error != *e {
-                    return false;
-                }
-                merge_range(pos, len, *p, *l)
-            }
-            _ => false,
-        }
-    }
-
-    /// Encodes this event as a V0 record (`struct xfs_health_monitor_event`), byte for byte what
-    /// the C monitor writes: native byte order, unused bytes zero, masks translated from the
-    /// in-core `XFS_SICK_*` bits to the ioctl ones by `masks`.
-    pub(crate) fn encode_v0(&self, time_ns: u64, masks: &impl MaskMap) -> V0Record {
-        let rec = V0Record::new(self.domain().v0(), self.event_type().v0(), time_ns);
-        match *self {
-            Event::Running | Event::Unmount => rec,
-            Event::Lost { count } => rec.with(V0Lost { count }),
-            Event::Shutdown { flags } => rec.with(V0Shutdown {
-                reasons: shutdown_reasons(flags),
-            }),
-            Event::Metadata { what, .. } => match what {
-                Metadata::Fs { mask } => rec.with(V0Fs {
-                    mask: masks.fs(mask),
-                }),
-                Metadata::Ag { group, mask } => rec.with(V0Group {
-                    mask: masks.perag(mask),
-                    gno: group,
-                }),
-                Metadata::Rtgroup { group, mask } => rec.with(V0Group {
-                    mask: masks.rtgroup(mask),
-                    gno: group,
-                }),
-                Metadata::Inode { ino, gen, mask } => rec.with(V0Inode {
-                    mask: masks.inode(mask),
-                    gen,
-                    ino,
-                }),
-            },
-            Event::Media { daddr, bbcount, .. } => rec.with(V0Media { daddr, bbcount }),
-            Event::FileIo {
-                ino,
-                gen,
-                pos,
-                len,
-                error,
-                ..
-            } => rec.with(V0FileRange {
-                pos,
-                len,
-                ino,
-                gen,
-                error: error.unsigned_abs(),
-            }),
-        }
-    }
 }
 
-/// Translation of in-core `XFS_SICK_*` masks to the `XFS_{FSOP_GEOM,AG,RTGROUP,BS}_SICK_*` masks of
-/// the ioctl ABI.  In the module this is `xfs_healthmon_*_mask()` of `xfs_health.c`.
-pub(crate) trait MaskMap {
-    /// `xfs_healthmon_fs_mask()`.
-    fn fs(&self, mask: u32) -> u32;
-    /// `xfs_healthmon_perag_mask()`.
-    fn perag(&self, mask: u32) -> u32;
-    /// `xfs_healthmon_rtgroup_mask()`.
-    fn rtgroup(&self, mask: u32) -> u32;
-    /// `xfs_healthmon_inode_mask()`.
-    fn inode(&self, mask: u32) -> u32;
-}
+#[kernel::prelude::kunit_tests(xfs_healthmon_event)]
+mod tests {
+    use super::v0::shutdown_reasons;
+    use super::*;
+    use crate::xfs::c_abi;
 
-/// In-core `SHUTDOWN_*` flags of `xfs_mount.h` and the `XFS_HEALTH_SHUTDOWN_*` reasons they map to.
-const SHUTDOWN_MAP: [(u32, u32); 6] = [
-    (
-        uapi::SHUTDOWN_META_IO_ERROR,
-        uapi::HEALTH_SHUTDOWN_META_IO_ERROR,
-    ),
-    (
-        uapi::SHUTDOWN_LOG_IO_ERROR,
-        uapi::HEALTH_SHUTDOWN_LOG_IO_ERROR,
-    ),
-    (
-        uapi::SHUTDOWN_FORCE_UMOUNT,
-        uapi::HEALTH_SHUTDOWN_FORCE_UMOUNT,
-    ),
-    (
-        uapi::SHUTDOWN_CORRUPT_INCORE,
-        uapi::HEALTH_SHUTDOWN_CORRUPT_INCORE,
-    ),
-    (
-        uapi::SHUTDOWN_CORRUPT_ONDISK,
-        uapi::HEALTH_SHUTDOWN_CORRUPT_ONDISK,
-    ),
-    (
-        uapi::SHUTDOWN_DEVICE_REMOVED,
-        uapi::HEALTH_SHUTDOWN_DEVICE_REMOVED,
-    ),
-];
+    #[test]
+    fn verbose_reports_every_bit() {
+        assert_eq!(Health::Sick.filter(true, 3, 3), 3);
+        assert_eq!(Health::Corrupt.filter(true, 3, 3), 3);
+        assert_eq!(Health::Healthy.filter(true, 0, 6), 6);
+    }
 
-/// Maps in-core shutdown flags to the V0 shutdown reasons; unknown flags are dropped, as in C.
-pub(crate) fn shutdown_reasons(flags: u32) -> u32 {
-    SHUTDOWN_MAP
-        .iter()
-        .filter(|(incore, _)| flags & incore != 0)
-        .fold(0, |acc, (_, reason)| acc | reason)
+    #[test]
+    fn sick_is_always_reported() {
+        assert_eq!(Health::Sick.filter(false, 3, 3), 3);
+        assert_eq!(Health::Sick.filter(false, 0, 1), 1);
+    }
+
+    #[test]
+    fn corrupt_only_when_new() {
+        assert_eq!(Health::Corrupt.filter(false, 1, 3), 2);
+        assert_eq!(Health::Corrupt.filter(false, 3, 3), 0);
+    }
+
+    #[test]
+    fn healthy_only_when_fixed() {
+        assert_eq!(Health::Healthy.filter(false, 5, 7), 5);
+        assert_eq!(Health::Healthy.filter(false, 0, 7), 0);
+    }
+
+    #[test]
+    fn enums_match_the_c_headers() {
+        let c = c_abi();
+        // `enum xfs_healthmon_type`: the same numbers, and the same V0 type for each, which
+        // together are every V0 type.
+        assert_eq!(c.types.len(), EventType::ALL.len());
+        for (ty, &[raw, v0]) in EventType::ALL.iter().zip(c.types) {
+            assert_eq!(*ty as u32, raw);
+            assert_eq!(EventType::try_from(raw), Ok(*ty));
+            assert_eq!(ty.v0() as u32, v0);
+        }
+        let past = c.types.len() as u32;
+        assert_eq!(EventType::try_from(past), Err(past));
+        assert_eq!(V0Type::ALL.len(), c.types.len());
+        for ty in V0Type::ALL {
+            assert!(c.types.iter().any(|&[_, v0]| v0 == *ty as u32));
+        }
+        // `enum xfs_healthmon_domain` and the V0 domains.
+        assert_eq!(c.domains.len(), Domain::ALL.len());
+        for (domain, &[raw, v0]) in Domain::ALL.iter().zip(c.domains) {
+            assert_eq!(*domain as u32, raw);
+            assert_eq!(domain.v0(), v0);
+        }
+        // `enum xfs_device`; nothing else is a device.
+        assert_eq!(c.devices.len(), MediaDev::ALL.len());
+        for (dev, &raw) in MediaDev::ALL.iter().zip(c.devices) {
+            assert_eq!(MediaDev::try_from(raw), Ok(*dev));
+        }
+        assert!(MediaDev::try_from(0).is_err());
+        // `enum fserror_type`: the file I/O errors, and not `FSERR_METADATA`.
+        assert_eq!(c.fserror_types.len(), FileIo::ALL.len());
+        for (op, &raw) in FileIo::ALL.iter().zip(c.fserror_types) {
+            assert_eq!(FileIo::try_from(raw), Ok(*op));
+        }
+        assert!(FileIo::try_from(c.fserr_metadata).is_err());
+        // `SHUTDOWN_*` to `XFS_HEALTH_SHUTDOWN_*`, one by one and all at once; flags the C table
+        // does not know are dropped.
+        let (mut incore, mut reasons) = (0, 0);
+        for &[flag, reason] in c.shutdown_reasons {
+            assert_eq!(shutdown_reasons(flag), reason);
+            incore |= flag;
+            reasons |= reason;
+        }
+        assert_eq!(shutdown_reasons(incore), reasons);
+        assert_eq!(shutdown_reasons(!incore), 0);
+    }
 }

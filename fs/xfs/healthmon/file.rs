@@ -21,6 +21,7 @@ use kernel::ffi::{
     c_uint,
     c_ulong, //
 };
+use kernel::fs::file::flags;
 use kernel::fs::File;
 use kernel::iov::IovIterDest;
 use kernel::prelude::*;
@@ -80,7 +81,7 @@ pub(crate) fn create(file: &File, arg: UserPtr) -> Result<c_int> {
     let private = hm.into_raw();
     // SAFETY: The file's operations find the monitor in `private_data` (see `monitor`), and
     // the new file takes over our reference, which `release` gives up.
-    match unsafe { xfs::anon_inode_getfd(&FOPS.0, private.cast()) } {
+    match unsafe { xfs::anon_inode_getfd(&FOPS.0, private.cast::<xfs::RawMonitor>()) } {
         Ok(fd) => {
             xfs::trace::create(mp.dev(), hmo.flags, hmo.format);
             Ok(fd)
@@ -135,14 +136,14 @@ unsafe fn monitor<'a>(file: *mut bindings::file) -> &'a Monitor {
 ///
 /// Called by the VFS with a live kiocb on a monitor file and a destination iov_iter.
 unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
-    // SAFETY: `iocb` is live and its file is a monitor file.
-    let (hm, flags) = unsafe {
+    // SAFETY: `iocb` is live, and so is its file, a monitor file, for the duration of this call.
+    let (hm, file) = unsafe {
         let file = (*iocb).ki_filp;
-        (monitor(file), (*file).f_flags)
+        (monitor(file), File::from_raw_file(file))
     };
     // SAFETY: `to` is a live destination iov_iter for the duration of this call.
     let to = unsafe { IovIterDest::from_raw(to) };
-    let nonblock = flags & bindings::O_NONBLOCK != 0;
+    let nonblock = file.flags() & flags::O_NONBLOCK != 0;
     match hm.read(to, nonblock, &XfsMasks) {
         Ok(n) => n as isize,
         Err(e) => e.to_errno() as isize,

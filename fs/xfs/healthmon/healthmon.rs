@@ -22,6 +22,9 @@
 //! - [`uapi`]: the ABI constants and structures, checked against the C headers by KUnit (pure);
 //! - [`xfs`]: the C edge, the only module that declares C functions: typed references to the
 //!   XFS and VFS objects and the shims of `healthmon_shim.c`.
+//!
+//! Each module's KUnit suite is a `tests` module at the end of its file; `event::testing` and
+//! `queue::testing` (built with `CONFIG_KUNIT` only) hold what the suites share.
 
 mod event;
 mod exports;
@@ -30,9 +33,6 @@ mod monitor;
 mod queue;
 mod uapi;
 mod xfs;
-
-#[cfg(CONFIG_KUNIT = "y")]
-mod tests;
 
 /// Prefix of this crate's kernel messages (`pr_*!`).
 const __LOG_PREFIX: &[u8] = b"xfs_healthmon\0";

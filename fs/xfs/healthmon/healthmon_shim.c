@@ -41,6 +41,21 @@ void xfs_hm_attach_unlock(void)
 }
 
 /*
+ * The mount's m_healthmon has the C monitor's type; with CONFIG_XFS_HEALTHMON_RUST it points to
+ * a Rust monitor, which is published there by xfs_hm_mount_publish() and read back here.
+ */
+static inline struct xfs_hm_monitor *xfs_hm_monitor(struct xfs_healthmon *hm)
+{
+	return (struct xfs_hm_monitor *)hm;
+}
+
+/* The report lock of a Rust monitor: its first member (monitor.rs asserts the offset). */
+static inline spinlock_t *xfs_hm_monitor_lock(struct xfs_hm_monitor *hm)
+{
+	return (spinlock_t *)hm;
+}
+
+/*
  * Whether a mount has a monitor, without the RCU read lock: only the pointer's value is looked
  * at.  Most mounts have none, and then a report costs this one call.
  */
@@ -69,21 +84,21 @@ bool xfs_hm_monitored(struct xfs_mount *mp)
  * Not inlined, so that the callers' path for a mount without a monitor stays a leaf function
  * that saves no registers.
  */
-static noinline void *xfs_hm_lock_published(struct xfs_mount *mp)
+static noinline struct xfs_hm_monitor *xfs_hm_lock_published(struct xfs_mount *mp)
 {
-	struct xfs_healthmon *hm;
+	struct xfs_hm_monitor *hm;
 
 	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
 		rcu_read_lock();
-		hm = rcu_dereference(mp->m_healthmon);
+		hm = xfs_hm_monitor(rcu_dereference(mp->m_healthmon));
 		if (hm)
-			spin_lock((spinlock_t *)hm);
+			spin_lock(xfs_hm_monitor_lock(hm));
 		rcu_read_unlock();
 	} else {
 		preempt_disable();
-		hm = rcu_dereference_sched(mp->m_healthmon);
+		hm = xfs_hm_monitor(rcu_dereference_sched(mp->m_healthmon));
 		if (hm)
-			spin_lock((spinlock_t *)hm);
+			spin_lock(xfs_hm_monitor_lock(hm));
 		preempt_enable();
 	}
 	return hm;
@@ -93,7 +108,7 @@ static noinline void *xfs_hm_lock_published(struct xfs_mount *mp)
  * The monitor of a mount with its report lock held, or NULL.  The first look at the pointer
  * takes no lock: most mounts have no monitor, and then a report costs this one call.
  */
-void *xfs_hm_report_lock(struct xfs_mount *mp)
+struct xfs_hm_monitor *xfs_hm_report_lock(struct xfs_mount *mp)
 {
 	if (!xfs_hm_monitored(mp))
 		return NULL;
@@ -101,9 +116,9 @@ void *xfs_hm_report_lock(struct xfs_mount *mp)
 }
 
 /* xfs_hm_report_lock() for an inode's mount, with the inode's number and generation. */
-void *xfs_hm_inode_report_lock(struct xfs_inode *ip, u64 *ino, u32 *gen)
+struct xfs_hm_monitor *xfs_hm_inode_report_lock(struct xfs_inode *ip, u64 *ino, u32 *gen)
 {
-	void *hm = xfs_hm_report_lock(ip->i_mount);
+	struct xfs_hm_monitor *hm = xfs_hm_report_lock(ip->i_mount);
 
 	if (hm) {
 		*ino = I_INO(ip);
@@ -124,10 +139,11 @@ static_assert(offsetof(struct xfs_hm_fileio, gen) == 24);
 static_assert(offsetof(struct xfs_hm_fileio, type) == 28);
 static_assert(offsetof(struct xfs_hm_fileio, error) == 32);
 
-void *xfs_hm_fileio_report_lock(struct xfs_inode *ip, const struct fserror_event *p,
-				struct xfs_hm_fileio *f)
+struct xfs_hm_monitor *xfs_hm_fileio_report_lock(struct xfs_inode *ip,
+						 const struct fserror_event *p,
+						 struct xfs_hm_fileio *f)
 {
-	void *hm = xfs_hm_report_lock(ip->i_mount);
+	struct xfs_hm_monitor *hm = xfs_hm_report_lock(ip->i_mount);
 
 	if (hm) {
 		f->ino = I_INO(ip);
@@ -144,9 +160,9 @@ void *xfs_hm_fileio_report_lock(struct xfs_inode *ip, const struct fserror_event
  * xfs_hm_report_lock() for a group's mount, with the group's number and its kind: 0 for an AG,
  * 1 for a realtime group, -1 for anything else.
  */
-void *xfs_hm_group_report_lock(struct xfs_group *xg, u32 *gno, int *kind)
+struct xfs_hm_monitor *xfs_hm_group_report_lock(struct xfs_group *xg, u32 *gno, int *kind)
 {
-	void *hm = xfs_hm_report_lock(xg->xg_mount);
+	struct xfs_hm_monitor *hm = xfs_hm_report_lock(xg->xg_mount);
 
 	if (hm) {
 		*gno = xg->xg_gno;
@@ -156,20 +172,20 @@ void *xfs_hm_group_report_lock(struct xfs_group *xg, u32 *gno, int *kind)
 }
 
 /* Releases the report lock of a non-NULL xfs_hm_*report_lock(). */
-void xfs_hm_report_unlock(void *hm)
+void xfs_hm_report_unlock(struct xfs_hm_monitor *hm)
 {
-	spin_unlock((spinlock_t *)hm);
+	spin_unlock(xfs_hm_monitor_lock(hm));
 }
 
 /* The monitor of a mount; the caller holds the attach lock, under which it is published. */
-void *xfs_hm_mount_monitor_locked(struct xfs_mount *mp)
+struct xfs_hm_monitor *xfs_hm_mount_monitor_locked(struct xfs_mount *mp)
 {
-	return rcu_dereference_protected(mp->m_healthmon,
-					 lockdep_is_held(&xfs_hm_attach_spinlock));
+	return xfs_hm_monitor(rcu_dereference_protected(mp->m_healthmon,
+							lockdep_is_held(&xfs_hm_attach_spinlock)));
 }
 
 /* Publish (or with NULL, retract) a mount's monitor; the caller holds the attach lock. */
-void xfs_hm_mount_publish(struct xfs_mount *mp, void *hm)
+void xfs_hm_mount_publish(struct xfs_mount *mp, struct xfs_hm_monitor *hm)
 {
 	rcu_assign_pointer(mp->m_healthmon, (struct xfs_healthmon *)hm);
 }
@@ -190,9 +206,9 @@ u32 xfs_hm_mount_dev(struct xfs_mount *mp)
 }
 
 /* Free a kmalloc'ed monitor once every RCU reader that may have found it is gone. */
-void xfs_hm_free_rcu(void *p)
+void xfs_hm_free_rcu(struct xfs_hm_monitor *hm)
 {
-	kvfree_rcu_mightsleep(p);
+	kvfree_rcu_mightsleep(hm);
 }
 
 /* The mount of the XFS file that XFS_IOC_HEALTH_MONITOR was called on. */
@@ -214,9 +230,9 @@ bool xfs_hm_may_monitor(struct file *file)
 }
 
 /* Install a read-only, close-on-exec anonymous-inode fd for a monitor. */
-int xfs_hm_anon_inode_getfd(const struct file_operations *fops, void *priv)
+int xfs_hm_anon_inode_getfd(const struct file_operations *fops, struct xfs_hm_monitor *hm)
 {
-	return anon_inode_getfd("xfs_healthmon", fops, priv, O_CLOEXEC | O_RDONLY);
+	return anon_inode_getfd("xfs_healthmon", fops, hm, O_CLOEXEC | O_RDONLY);
 }
 
 /* The superblock of the file behind @fd, for comparison only, or -EBADF. */

@@ -14,10 +14,16 @@ struct fserror_event;
 struct file;
 struct file_operations;
 
+/*
+ * The Rust monitor (struct Monitor of monitor.rs), opaque to C.  Its first member is the
+ * spinlock_t that reports take: xfs_hm_monitor_lock() in healthmon_shim.c.
+ */
+struct xfs_hm_monitor;
+
 void xfs_hm_attach_lock(void);
 void xfs_hm_attach_unlock(void);
 bool xfs_hm_monitored(struct xfs_mount *mp);
-void *xfs_hm_report_lock(struct xfs_mount *mp);
+struct xfs_hm_monitor *xfs_hm_report_lock(struct xfs_mount *mp);
 /* What a file I/O error report needs of the inode and of fserror's event. */
 struct xfs_hm_fileio {
 	u64 ino;
@@ -28,20 +34,21 @@ struct xfs_hm_fileio {
 	int error;	/* negative */
 };
 
-void *xfs_hm_fileio_report_lock(struct xfs_inode *ip, const struct fserror_event *p,
-				struct xfs_hm_fileio *f);
-void *xfs_hm_inode_report_lock(struct xfs_inode *ip, u64 *ino, u32 *gen);
-void *xfs_hm_group_report_lock(struct xfs_group *xg, u32 *gno, int *kind);
-void xfs_hm_report_unlock(void *hm);
-void *xfs_hm_mount_monitor_locked(struct xfs_mount *mp);
-void xfs_hm_mount_publish(struct xfs_mount *mp, void *hm);
+struct xfs_hm_monitor *xfs_hm_fileio_report_lock(struct xfs_inode *ip,
+						 const struct fserror_event *p,
+						 struct xfs_hm_fileio *f);
+struct xfs_hm_monitor *xfs_hm_inode_report_lock(struct xfs_inode *ip, u64 *ino, u32 *gen);
+struct xfs_hm_monitor *xfs_hm_group_report_lock(struct xfs_group *xg, u32 *gno, int *kind);
+void xfs_hm_report_unlock(struct xfs_hm_monitor *hm);
+struct xfs_hm_monitor *xfs_hm_mount_monitor_locked(struct xfs_mount *mp);
+void xfs_hm_mount_publish(struct xfs_mount *mp, struct xfs_hm_monitor *hm);
 struct super_block *xfs_hm_mount_sb(struct xfs_mount *mp);
 struct xfs_mount *xfs_hm_sb_mount(struct super_block *sb);
 u32 xfs_hm_mount_dev(struct xfs_mount *mp);
-void xfs_hm_free_rcu(void *p);
+void xfs_hm_free_rcu(struct xfs_hm_monitor *hm);
 struct xfs_mount *xfs_hm_file_mount(struct file *file);
 bool xfs_hm_may_monitor(struct file *file);
-int xfs_hm_anon_inode_getfd(const struct file_operations *fops, void *priv);
+int xfs_hm_anon_inode_getfd(const struct file_operations *fops, struct xfs_hm_monitor *hm);
 int xfs_hm_fd_super(int fd, uintptr_t *sb);
 /* What the C monitor's tracepoints read of a monitor (struct xfs_healthmon). */
 struct xfs_hm_trace_mon {

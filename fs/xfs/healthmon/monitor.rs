@@ -23,25 +23,18 @@
 use crate::event::{
     Event,
     Health,
-    MaskMap,
     Metadata, //
 };
 use crate::queue::{
-    Env,
     Outcome,
     Queue,
-    Record,
     Stats, //
 };
-use crate::uapi;
-use crate::uapi::V0Record;
-use crate::xfs;
 use crate::xfs::trace;
 use crate::xfs::{
     FserrorEvent,
     LockedMonitor, //
 };
-use kernel::iov::IovIterDest;
 use kernel::prelude::*;
 use kernel::sync::atomic::{
     Atomic,
@@ -54,300 +47,19 @@ use kernel::sync::{
     Refcount,
     SpinLock, //
 };
-use kernel::transmute::AsBytes;
+use live::{
+    mon_of,
+    trace_report,
+    trace_report_mon,
+    Live, //
+};
+use read::OutBuf;
 
 mod lifetime;
+mod live;
+mod read;
 
 pub(crate) use lifetime::MonitorRef;
-
-/// Largest output buffer a reader gets, as in C.
-pub(crate) const MAX_OUTBUF: usize = 64 * 1024;
-
-/// The formatted V0 records waiting to be copied to the reader.
-///
-/// # Invariants
-///
-/// `tail <= head <= buf.len()`; the bytes `buf[tail..head]` are formatted records not yet copied.
-pub(crate) struct OutBuf {
-    buf: KVec<u8>,
-    head: usize,
-    tail: usize,
-}
-
-impl OutBuf {
-    fn new() -> Self {
-        // INVARIANT: empty.
-        OutBuf {
-            buf: KVec::new(),
-            head: 0,
-            tail: 0,
-        }
-    }
-
-    /// The buffer size the C monitor picks for a first read of `count` bytes.
-    pub(crate) fn size_for(count: usize) -> usize {
-        count.clamp(kernel::page::PAGE_SIZE, MAX_OUTBUF)
-    }
-
-    /// Allocates the buffer on the first read, falling back to one page as C does.
-    pub(crate) fn alloc(&mut self, count: usize) -> Result {
-        let size = Self::size_for(count);
-        let buf = match KVec::from_elem(0u8, size, GFP_KERNEL) {
-            Ok(buf) => buf,
-            Err(_) if size > kernel::page::PAGE_SIZE => {
-                KVec::from_elem(0u8, kernel::page::PAGE_SIZE, GFP_KERNEL)?
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // INVARIANT: a new, empty buffer.
-        self.buf = buf;
-        self.head = 0;
-        self.tail = 0;
-        Ok(())
-    }
-
-    /// The buffer's size; zero before the first read.
-    pub(crate) fn size(&self) -> usize {
-        self.buf.len()
-    }
-
-    /// Bytes formatted but not yet copied.
-    pub(crate) fn pending(&self) -> usize {
-        self.head - self.tail
-    }
-
-    /// How many more whole records fit.
-    pub(crate) fn room(&self) -> usize {
-        (self.buf.len() - self.head) / uapi::V0_SIZE
-    }
-
-    /// Appends a formatted record; the caller has checked for room.
-    pub(crate) fn put(&mut self, rec: &V0Record) {
-        if let Some(dst) = self.buf.get_mut(self.head..self.head + uapi::V0_SIZE) {
-            dst.copy_from_slice(rec.as_bytes());
-            // INVARIANT: the record fit within `buf`.
-            self.head += uapi::V0_SIZE;
-        }
-    }
-
-    /// Copies pending bytes to `to`.  Copying nothing of something is a fault.
-    pub(crate) fn copy_to(&mut self, to: &mut IovIterDest<'_>) -> Result<usize> {
-        let mut copied = 0;
-        if let Some(src) = self.buf.get(self.tail..self.head) {
-            if !src.is_empty() {
-                copied = to.copy_to_iter(src);
-                if copied == 0 {
-                    return Err(EFAULT);
-                }
-                // INVARIANT: `copy_to_iter` copies at most `src.len()` bytes.
-                self.tail += copied;
-            }
-        }
-        // Nothing left: start over at the front of the buffer.
-        if self.tail == self.head {
-            self.head = 0;
-            self.tail = 0;
-        }
-        Ok(copied)
-    }
-}
-
-/// A monitor's queue environment: the realtime clock its records are stamped with, and the C
-/// monitor's tracepoints, which need the filesystem's device number.
-///
-/// The tracepoints' closures capture the device by value and at most one reference, so that
-/// they travel in registers and a disabled tracepoint leaves nothing to build (see
-/// [`trace`]).
-#[derive(Clone, Copy)]
-struct Live {
-    dev: u32,
-}
-
-/// The monitor of device `dev` with `queue` as the tracepoints show it.
-fn mon_of(dev: u32, queue: &Queue) -> trace::Mon {
-    trace::Mon {
-        dev,
-        events: queue.waiting(),
-        // C's `lost_prev_event`, events lost and not yet in a LOST record: none here, every
-        // loss is counted in a LOST record at once.
-        lost_prev: 0,
-        ..Default::default()
-    }
-}
-
-/// The monitor of device `dev` as the report tracepoints show it: they print only the device.
-fn trace_report_mon(dev: u32) -> trace::Mon {
-    trace::Mon {
-        dev,
-        ..Default::default()
-    }
-}
-
-/// The record of `queue` that a queue observer shows: the head or the newest.
-fn trace_record(queue: &Queue, at_head: bool) -> trace::Event {
-    let rec = if at_head {
-        queue.iter().next()
-    } else {
-        queue.newest()
-    };
-    rec.map(|rec| trace_event(&rec.event)).unwrap_or_default()
-}
-
-impl Env for Live {
-    fn now(&self) -> u64 {
-        xfs::now_ns()
-    }
-
-    #[inline(always)]
-    fn queued(&self, queue: &Queue, at_head: bool) {
-        let dev = self.dev;
-        if at_head {
-            trace::event(trace::Kind::Insert, move || {
-                (mon_of(dev, queue), trace_record(queue, true))
-            });
-        } else {
-            trace::event(trace::Kind::Push, move || {
-                (mon_of(dev, queue), trace_record(queue, false))
-            });
-        }
-    }
-
-    #[inline(always)]
-    fn merged(&self, queue: &Queue) {
-        let dev = self.dev;
-        trace::event(trace::Kind::Merge, move || {
-            (mon_of(dev, queue), trace_record(queue, false))
-        });
-    }
-
-    #[inline(always)]
-    fn lost(&self, queue: &Queue) {
-        let dev = self.dev;
-        trace::monitor(trace::Kind::LostEvent, move || mon_of(dev, queue));
-    }
-
-    #[inline(always)]
-    fn popped(&self, queue: &Queue, rec: &Record) {
-        if trace::enabled(trace::Kind::Pop) {
-            trace_record_event(trace::Kind::Pop, self.dev, queue, rec.event);
-        }
-    }
-
-    #[inline(always)]
-    fn metadata(&self, _queue: &Queue, old_mask: u32, new_mask: u32, event: &Event) {
-        if let Some(domain) = metadata_domain(event) {
-            if trace::report_metadata_on(domain) {
-                trace_report_metadata(self.dev, old_mask, new_mask, *event);
-            }
-        }
-    }
-}
-
-/// Fires event tracepoint `kind`, which the caller found enabled, for `event` of `queue`.
-///
-/// Out of line and taking the event by value: a closure that borrowed the caller's record would
-/// keep that record in memory (a copy per record read) even while the tracepoint is disabled.
-#[cold]
-#[inline(never)]
-fn trace_record_event(kind: trace::Kind, dev: u32, queue: &Queue, event: Event) {
-    trace::event(kind, || (mon_of(dev, queue), trace_event(&event)));
-}
-
-/// Which `xfs_healthmon_report_*` tracepoint a metadata event fires.
-#[inline(always)]
-fn metadata_domain(event: &Event) -> Option<trace::MetadataDomain> {
-    let Event::Metadata { what, .. } = event else {
-        return None;
-    };
-    Some(match what {
-        Metadata::Fs { .. } => trace::MetadataDomain::Fs,
-        Metadata::Ag { .. } | Metadata::Rtgroup { .. } => trace::MetadataDomain::Group,
-        Metadata::Inode { .. } => trace::MetadataDomain::Inode,
-    })
-}
-
-/// Fires the report tracepoint of a metadata event, which the caller found enabled.
-///
-/// Out of line and taking values, so that the report path builds nothing for a disabled
-/// tracepoint.
-#[cold]
-#[inline(never)]
-fn trace_report_metadata(dev: u32, old_mask: u32, new_mask: u32, event: Event) {
-    if let Some(domain) = metadata_domain(&event) {
-        trace::report_metadata(domain, || {
-            (
-                trace_report_mon(dev),
-                old_mask,
-                new_mask,
-                trace_event(&event),
-            )
-        });
-    }
-}
-
-/// Fires the report tracepoint of a shutdown or media error, which are the events reported on
-/// their own (see [`trace_report_metadata`] for why this is out of line).
-#[cold]
-#[inline(never)]
-fn trace_report(dev: u32, event: Event) {
-    match event {
-        Event::Shutdown { flags } => trace::report_shutdown(|| trace_report_mon(dev), flags),
-        Event::Media { dev: fdev, .. } => {
-            trace::report_media(|| (trace_report_mon(dev), trace_event(&event)), fdev as u32)
-        }
-        _ => {}
-    }
-}
-
-/// An event as the C monitor's tracepoints show it: its `struct xfs_healthmon_event` fields.
-fn trace_event(event: &Event) -> trace::Event {
-    let mut t = trace::Event {
-        ty: event.event_type() as u32,
-        domain: event.domain() as u32,
-        ..Default::default()
-    };
-    match *event {
-        Event::Running | Event::Unmount => {}
-        Event::Lost { count } => t.count = count,
-        Event::Shutdown { flags } => t.mask = flags,
-        Event::Metadata { what, .. } => match what {
-            Metadata::Fs { mask } => t.mask = mask,
-            Metadata::Ag { group, mask } | Metadata::Rtgroup { group, mask } => {
-                t.mask = mask;
-                t.group = group;
-            }
-            Metadata::Inode { ino, gen, mask } => {
-                t.mask = mask;
-                t.ino = ino;
-                t.gen = gen;
-            }
-        },
-        Event::Media { daddr, bbcount, .. } => {
-            t.pos = daddr;
-            t.count = bbcount;
-        }
-        Event::FileIo {
-            ino,
-            gen,
-            pos,
-            len,
-            error,
-            ..
-        } => {
-            t.ino = ino;
-            t.gen = gen;
-            t.pos = pos;
-            t.count = len;
-            t.error = error;
-        }
-    }
-    t
-}
-
-/// Records taken from the queue per hold of its lock while reading: bounds how long a reader
-/// keeps reporters spinning, while taking the lock far less often than once per record (C takes
-/// its mutex once per record).
-const READ_BATCH: usize = 16;
 
 /// What the queue lock protects: the queue, and whom a new record must wake.
 pub(crate) struct Events {
@@ -533,26 +245,6 @@ impl Monitor {
         r.finish(outcome)
     }
 
-    /// Makes the monitor look attached (any non-zero cookie) or detached (zero) without a
-    /// mount, so KUnit can drive reporting and reading; `detach` must not run while it is set.
-    #[cfg(CONFIG_KUNIT = "y")]
-    pub(crate) fn test_set_cookie(&self, cookie: usize) {
-        self.cookie.store(cookie, Relaxed);
-        self.events.lock().detached = cookie == 0;
-    }
-
-    /// The reference count, for KUnit.
-    #[cfg(CONFIG_KUNIT = "y")]
-    pub(crate) fn test_refs(&self) -> &Refcount {
-        &self.refs
-    }
-
-    /// The size of the reader's buffer, for KUnit.
-    #[cfg(CONFIG_KUNIT = "y")]
-    pub(crate) fn test_out_size(&self) -> usize {
-        self.out.lock().size()
-    }
-
     /// Whether the monitor has detached from its mount.
     pub(crate) fn is_detached(&self) -> bool {
         self.cookie.load(Relaxed) == 0
@@ -579,16 +271,6 @@ impl Monitor {
     /// The monitor as the tracepoints show it (takes the queue lock).
     fn trace_mon(&self) -> trace::Mon {
         mon_of(self.dev, &self.events.lock().queue)
-    }
-
-    /// Reports an event without a mount, for KUnit.  A detached monitor ignores it.
-    #[cfg(CONFIG_KUNIT = "y")]
-    pub(crate) fn push(&self, event: Event) -> Outcome {
-        let Some(mut r) = Reporting::new(self, self.events.lock()) else {
-            return Outcome::Ignored;
-        };
-        let outcome = r.events.queue.push(event, r.live);
-        r.finish(outcome)
     }
 
     /// Sets or clears verbose reporting.
@@ -623,158 +305,5 @@ impl Monitor {
         events.polled = true;
         events.polled_since_wake = true;
         self.has_data_locked(&events)
-    }
-
-    /// Sleeps until there is something to read; ERESTARTSYS if a signal comes first.  As in C's
-    /// `wait_event_interruptible()`, data that arrived with the signal wins: the condition is
-    /// checked before the signal.
-    fn wait_for_data(&self) -> Result {
-        let mut events = self.events.lock();
-        let mut signalled = false;
-        loop {
-            if self.has_data_locked(&events) {
-                return Ok(());
-            }
-            if signalled {
-                return Err(ERESTARTSYS);
-            }
-            // Registered under the lock, before the waiter drops it: a report that queues
-            // after that sees the flag and wakes us.
-            events.sleepers = true;
-            signalled = self.wait.wait_interruptible(&mut events);
-        }
-    }
-
-    /// Whether the stream has ended: detached, and nothing queued or buffered.  `out` is the
-    /// reader's buffer, whose lock the caller holds.
-    fn at_end(&self, out: &OutBuf) -> bool {
-        let events = self.events.lock();
-        events.detached && events.queue.is_empty() && out.pending() == 0
-    }
-
-    /// Formats queued records into `out` while they fit.  The queue lock is dropped and taken
-    /// again every `READ_BATCH` records, so that a large read never keeps reporters spinning
-    /// for long.
-    fn fill(&self, out: &mut OutBuf, masks: &impl MaskMap) {
-        loop {
-            let mut events = self.events.lock();
-            let more = self.fill_batch(&mut events, out, masks);
-            // Records taken from the queue must stay visible to other readers and to pollers,
-            // who look under this lock: as buffered bytes, before the lock goes.  (Left to the
-            // end of the read, a second reader could find neither records nor bytes while this
-            // one copies to userspace, and sleep with bytes to read.)
-            self.buffered.store(out.pending(), Relaxed);
-            drop(events);
-            if !more {
-                return;
-            }
-        }
-    }
-
-    /// Formats up to `READ_BATCH` queued records into `out`; says whether there may be more
-    /// that fit.
-    fn fill_batch(
-        &self,
-        events: &mut SpinLockGuard<'_, Events>,
-        out: &mut OutBuf,
-        masks: &impl MaskMap,
-    ) -> bool {
-        for _ in 0..READ_BATCH {
-            if out.room() == 0 {
-                return false;
-            }
-            let Some(rec) = events.queue.pop(self.live()) else {
-                return false;
-            };
-            if trace::enabled(trace::Kind::Format) {
-                trace_record_event(trace::Kind::Format, self.dev, &events.queue, rec.event);
-            }
-            out.put(&rec.event.encode_v0(rec.time_ns, masks));
-        }
-        true
-    }
-
-    /// Reads V0 records into `to`: first what is left of a partly read record, then as many
-    /// queued records as fit.  Returns 0 at the end of the stream only, once the monitor has
-    /// detached and everything has been read.
-    ///
-    /// Better than C here: when two readers wake for the same records and the other one takes
-    /// them all, C returns 0, which a reader such as `xfs_healer` takes for the end of the
-    /// stream; this one waits again (or fails with EAGAIN when non-blocking).
-    pub(crate) fn read(
-        &self,
-        to: &mut IovIterDest<'_>,
-        nonblock: bool,
-        masks: &impl MaskMap,
-    ) -> Result<usize> {
-        loop {
-            let mut out = if nonblock {
-                if !self.has_data() {
-                    return Err(EAGAIN);
-                }
-                self.out.try_lock().ok_or(EAGAIN)?
-            } else {
-                self.wait_for_data()?;
-                self.out.lock()
-            };
-            if out.size() == 0 {
-                if let Err(e) = out.alloc(to.len()) {
-                    trace::monitor(trace::Kind::ReadFinish, || self.trace_mon());
-                    return Err(e);
-                }
-            }
-            trace::monitor(trace::Kind::ReadStart, || self.trace_mon());
-            let result = self.read_locked(&mut out, to, masks);
-            trace::monitor(trace::Kind::ReadFinish, || self.trace_mon());
-            self.buffered.store(out.pending(), Relaxed);
-            match result {
-                Ok(0) if !to.is_empty() && !self.at_end(&out) => {
-                    if nonblock {
-                        return Err(EAGAIN);
-                    }
-                    // Wait again.  A signal ends the loop here too, so that not even a
-                    // broken queue (records counted that cannot be popped) could keep it
-                    // spinning unkillably.
-                    if kernel::current!().signal_pending() {
-                        return Err(ERESTARTSYS);
-                    }
-                }
-                result => return result,
-            }
-        }
-    }
-
-    /// Fires `xfs_healthmon_copybuf` before a copy from `out` to `to`.
-    #[inline(always)]
-    fn trace_copybuf(&self, out: &OutBuf, to: &IovIterDest<'_>) {
-        let mon = || trace::Mon {
-            dev: self.dev,
-            bufsize: out.buf.len() as u64,
-            bufhead: out.head as u64,
-            buftail: out.tail as u64,
-            ..Default::default()
-        };
-        trace::copybuf(mon, to.len());
-    }
-
-    fn read_locked(
-        &self,
-        out: &mut OutBuf,
-        to: &mut IovIterDest<'_>,
-        masks: &impl MaskMap,
-    ) -> Result<usize> {
-        self.trace_copybuf(out, to);
-        let mut copied = out.copy_to(to)?;
-        while !to.is_empty() {
-            self.fill(out, masks);
-            self.trace_copybuf(out, to);
-            match out.copy_to(to) {
-                Ok(0) => break,
-                Ok(n) => copied += n,
-                Err(e) if copied == 0 => return Err(e),
-                Err(_) => break,
-            }
-        }
-        Ok(copied)
     }
 }

@@ -29,82 +29,22 @@ use crate::event::{
     Metadata, //
 };
 use kernel::prelude::*;
+use ring::{
+    Pos,
+    Slots, //
+};
 
-/// What the queue needs from its surroundings: the time for new records, and observers of
-/// what it does (the monitor fires the C monitor's tracepoints from them; tests ignore them).
-/// The queue asks for the time only when it stores a new record, so an event that merges or is
-/// lost costs no clock read (the C monitor stamps only the events it queues, too).
-pub(crate) trait Env {
-    /// The current time in nanoseconds.
-    fn now(&self) -> u64;
+mod env;
+mod reserve;
+mod ring;
+#[cfg(CONFIG_KUNIT = "y")]
+pub(crate) mod testing;
 
-    /// A record was queued: appended as the newest, or with `at_head` put first (UNMOUNT, or
-    /// the monitor's first record, which C inserts there).
-    ///
-    /// Observers find the record in the queue, so that the common case of nobody observing
-    /// costs no copy of it.
-    #[inline(always)]
-    fn queued(&self, _queue: &Queue, _at_head: bool) {}
-
-    /// An event merged into the newest record, which is shown merged.  (A shutdown whose
-    /// reasons join the SHUTDOWN record behind the newest, a LOST record, is not shown: the C
-    /// monitor has no such case and so no tracepoint for it.)
-    #[inline(always)]
-    fn merged(&self, _queue: &Queue) {}
-
-    /// An event is about to be counted as lost.
-    #[inline(always)]
-    fn lost(&self, _queue: &Queue) {}
-
-    /// Record `rec` was taken for the reader.
-    #[inline(always)]
-    fn popped(&self, _queue: &Queue, _rec: &Record) {}
-
-    /// A metadata health change was reported, with masks `old_mask` and `new_mask`, as
-    /// `event` with the mask it will be queued with (nothing is queued if that is empty).
-    #[inline(always)]
-    fn metadata(&self, _queue: &Queue, _old_mask: u32, _new_mask: u32, _event: &Event) {}
-}
-
-/// A fixed time, and no observers, for tests and for callers that already read the clock.
-impl Env for u64 {
-    fn now(&self) -> u64 {
-        *self
-    }
-}
-
-/// A borrowed environment is an environment.
-impl<C: Env> Env for &C {
-    #[inline(always)]
-    fn now(&self) -> u64 {
-        (**self).now()
-    }
-
-    #[inline(always)]
-    fn queued(&self, queue: &Queue, at_head: bool) {
-        (**self).queued(queue, at_head)
-    }
-
-    #[inline(always)]
-    fn merged(&self, queue: &Queue) {
-        (**self).merged(queue)
-    }
-
-    #[inline(always)]
-    fn lost(&self, queue: &Queue) {
-        (**self).lost(queue)
-    }
-
-    #[inline(always)]
-    fn popped(&self, queue: &Queue, rec: &Record) {
-        (**self).popped(queue, rec)
-    }
-
-    #[inline(always)]
-    fn metadata(&self, queue: &Queue, old_mask: u32, new_mask: u32, event: &Event) {
-        (**self).metadata(queue, old_mask, new_mask, event)
-    }
-}
+pub(crate) use env::Env;
+pub(crate) use ring::{
+    CAPACITY,
+    QUEUE_BYTES, //
+};
 
 /// A queued event and the time it happened.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -115,16 +55,6 @@ pub(crate) struct Record {
     pub(crate) event: Event,
 }
 
-/// Memory for the ring: what the C monitor allows its heap-allocated events.
-pub(crate) const QUEUE_BYTES: usize = 32 * 1024;
-/// Size of one chunk of the ring: the largest size the kmalloc caches serve.
-const CHUNK_BYTES: usize = 8 * 1024;
-/// Chunks in the ring.
-const CHUNKS: usize = QUEUE_BYTES / CHUNK_BYTES;
-/// Records in one chunk.
-const CHUNK: usize = CHUNK_BYTES / core::mem::size_of::<Record>();
-/// Records in the ring.
-pub(crate) const CAPACITY: usize = CHUNK * CHUNKS;
 /// Slots that only SHUTDOWN and LOST records may take: three are all they can take beyond
 /// [`ORDINARY_LIMIT`] (see [`Queue::push_general`]).
 pub(crate) const PRIVILEGED_RESERVE: usize = 3;
@@ -138,84 +68,6 @@ pub(crate) const C_MAX_EVENTS: usize = 585;
 const _: () = assert!(core::mem::size_of::<Record>() <= 48);
 const _: () = assert!(CAPACITY * core::mem::size_of::<Record>() <= QUEUE_BYTES);
 const _: () = assert!(ORDINARY_LIMIT >= C_MAX_EVENTS);
-
-/// The ring's memory: [`CHUNKS`] vectors of up to [`CHUNK`] records.
-///
-/// # Invariants
-///
-/// Each chunk has room for `CHUNK` records (until [`Slots::release`]), and the chunks fill in
-/// order: a chunk holds records only once the ones before it are full.
-struct Slots {
-    chunks: [KVec<Record>; CHUNKS],
-}
-
-impl Slots {
-    /// Allocates the ring, empty.
-    fn new() -> Result<Self> {
-        let chunk = || KVec::with_capacity(CHUNK, GFP_KERNEL);
-        // INVARIANT: every chunk has room for `CHUNK` records and holds none.
-        Ok(Slots {
-            chunks: [chunk()?, chunk()?, chunk()?, chunk()?],
-        })
-    }
-
-    #[inline]
-    fn get(&self, i: usize) -> Option<&Record> {
-        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
-    }
-
-    #[inline]
-    fn get_mut(&mut self, i: usize) -> Option<&mut Record> {
-        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
-    }
-
-    /// The record at a position found by [`Slots::put`], without dividing by `CHUNK` again.
-    #[inline]
-    fn at(&self, at: Pos) -> Option<&Record> {
-        self.chunks.get(at.chunk)?.get(at.index)
-    }
-
-    /// [`Slots::at`], to change the record.
-    #[inline]
-    fn at_mut(&mut self, at: Pos) -> Option<&mut Record> {
-        self.chunks.get_mut(at.chunk)?.get_mut(at.index)
-    }
-
-    /// Stores `rec` in slot `i`, over an old record or as the next one of a growing ring, and
-    /// says where it went.
-    #[inline]
-    fn put(&mut self, i: usize, rec: Record) -> Option<Pos> {
-        let at = Pos {
-            chunk: i / CHUNK,
-            index: i % CHUNK,
-        };
-        let chunk = self.chunks.get_mut(at.chunk)?;
-        if let Some(old) = chunk.get_mut(at.index) {
-            *old = rec;
-            return Some(at);
-        }
-        // INVARIANT: `i` is the next slot of a growing ring, so this chunk's turn has come.
-        (chunk.len() == at.index && chunk.push_within_capacity(rec).is_ok()).then_some(at)
-    }
-
-    /// Gives up the memory; the ring is then empty for good.
-    fn release(&mut self) {
-        // INVARIANT: released for good.
-        for chunk in &mut self.chunks {
-            drop(core::mem::replace(chunk, KVec::new()));
-        }
-    }
-}
-
-/// Where a slot's record is: chunk and index within it.
-#[derive(Clone, Copy, Default)]
-struct Pos {
-    chunk: usize,
-    index: usize,
-}
-
-const _: () = assert!(CHUNKS == 4);
-const _: () = assert!(CHUNK * core::mem::size_of::<Record>() <= CHUNK_BYTES);
 
 /// The accounting of a queue, as shown in the monitor's fdinfo.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
@@ -307,21 +159,9 @@ impl Queue {
         self.verbose = verbose;
     }
 
-    /// Records waiting for the reader, LOST ones included (for KUnit).
-    #[cfg(CONFIG_KUNIT = "y")]
-    pub(crate) fn len(&self) -> usize {
-        self.len + usize::from(self.unmount.is_some())
-    }
-
     /// Whether no record waits for the reader.
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0 && self.unmount.is_none()
-    }
-
-    /// Whether UNMOUNT has been queued; nothing is accepted after it (for KUnit).
-    #[cfg(CONFIG_KUNIT = "y")]
-    pub(crate) fn unmounted(&self) -> bool {
-        self.unmounted
     }
 
     /// Records waiting, as C counts its `events` (LOST and UNMOUNT included), for tracing.
@@ -417,45 +257,6 @@ impl Queue {
         true
     }
 
-    /// Adds the reasons of a shutdown to the SHUTDOWN record just before the newest record,
-    /// if the newest is a LOST record and the queue is at or beyond the ordinary limit: see
-    /// [`Queue::push_general`].  Below that limit a shutdown is queued as in C.
-    fn merge_behind_lost(&mut self, flags: u32) -> bool {
-        if self.len < ORDINARY_LIMIT
-            || !matches!(
-                self.newest(),
-                Some(Record {
-                    event: Event::Lost { .. },
-                    ..
-                })
-            )
-        {
-            return false;
-        }
-        let before = self.slot(self.len - 2);
-        match self.slots.get_mut(before) {
-            Some(Record {
-                event: Event::Shutdown { flags: reasons },
-                ..
-            }) => {
-                *reasons |= flags;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Counts one lost event in the newest LOST record, or in a new one.
-    fn lose(&mut self, now: &impl Env) -> Outcome {
-        now.lost(self);
-        self.stats.lost += 1;
-        let lost = Event::Lost { count: 1 };
-        if !self.merge_newest(&lost, now) {
-            self.append(lost, now, false);
-        }
-        Outcome::Lost
-    }
-
     /// Offers an event to the queue.
     ///
     /// The common case of a reader that stopped reading is handled here, inlined into the
@@ -486,48 +287,6 @@ impl Queue {
             }
         }
         self.push_general(event, now)
-    }
-
-    /// [`Queue::push`] for every other case.
-    ///
-    /// Ordinary events are queued below [`ORDINARY_LIMIT`] and lost beyond it.  SHUTDOWN and LOST
-    /// records always find a slot, and this is why three reserved slots are enough: at or beyond
-    /// `ORDINARY_LIMIT` only they are appended, and each only if it cannot merge, so there they
-    /// alternate (a record's position only decreases as the reader takes records, so a record there
-    /// was appended at the same or a higher position, after the one before it).  A LOST record is
-    /// appended only after a SHUTDOWN record, and a SHUTDOWN record after a LOST record only if the
-    /// one before that is not a SHUTDOWN record (else its reasons go there): so a fourth record
-    /// there, which would make SHUTDOWN, LOST, SHUTDOWN or LOST, SHUTDOWN, LOST, SHUTDOWN, is never
-    /// appended.  A later shutdown's reasons thus join the SHUTDOWN record queued before the latest
-    /// losses, as racing shutdowns' reasons join in one record; losses stay in order.
-    #[inline(never)]
-    fn push_general(&mut self, event: Event, now: impl Env) -> Outcome {
-        let now = &now;
-        if self.unmounted || matches!(event, Event::Running | Event::Unmount | Event::Lost { .. }) {
-            // Nothing follows UNMOUNT, and the monitor makes RUNNING, UNMOUNT and LOST itself.
-            return Outcome::Ignored;
-        }
-        self.stats.reported += 1;
-
-        if self.merge_newest(&event, now) {
-            self.stats.merged += 1;
-            return Outcome::Merged;
-        }
-        match event {
-            Event::Shutdown { flags } if self.merge_behind_lost(flags) => {
-                self.stats.merged += 1;
-                Outcome::Merged
-            }
-            Event::Shutdown { .. } => {
-                self.append(event, now, false);
-                Outcome::Queued
-            }
-            _ if self.len < ORDINARY_LIMIT => {
-                self.append(event, now, false);
-                Outcome::Queued
-            }
-            _ => self.lose(now),
-        }
     }
 
     /// Offers a metadata health report: `old_mask` and `new_mask` are the object's `XFS_SICK_*`
@@ -613,5 +372,200 @@ impl Queue {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Record> + '_ {
         let ring = (0..self.len).filter_map(move |i| self.slots.get(self.slot(i)));
         Iterator::chain(self.unmount.iter(), ring)
+    }
+}
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_queue)]
+mod tests {
+    use super::*;
+    use crate::event::testing::*;
+    use crate::event::EventType;
+    use crate::event::MediaDev;
+    use crate::queue::testing::*;
+    use crate::uapi;
+
+    #[test]
+    fn bound_and_memory() {
+        assert!(core::mem::size_of::<Record>() <= 48);
+        assert!(CAPACITY * core::mem::size_of::<Record>() <= QUEUE_BYTES);
+        assert!(QUEUE_BYTES <= 32 * 1024);
+        assert!(ORDINARY_LIMIT >= C_MAX_EVENTS);
+    }
+
+    /// An environment that writes down what the queue tells its observers, with the record each
+    /// shows, found in the queue as the monitor's tracepoints find it.
+    struct Observer {
+        seen: core::cell::RefCell<KVec<(u8, Option<Event>)>>,
+    }
+
+    impl Observer {
+        fn note(&self, what: u8, rec: Option<&Record>) {
+            let seen = (what, rec.map(|rec| rec.event));
+            assert!(self.seen.borrow_mut().push(seen, GFP_KERNEL).is_ok());
+        }
+    }
+
+    impl Env for Observer {
+        fn now(&self) -> u64 {
+            1
+        }
+
+        fn queued(&self, queue: &Queue, at_head: bool) {
+            if at_head {
+                self.note(b'I', queue.iter().next());
+            } else {
+                self.note(b'P', queue.newest());
+            }
+        }
+
+        fn merged(&self, queue: &Queue) {
+            self.note(b'M', queue.newest());
+        }
+
+        fn lost(&self, _queue: &Queue) {
+            self.note(b'L', None);
+        }
+    }
+
+    #[test]
+    fn observers_find_the_record_in_the_queue() -> Result {
+        let obs = Observer {
+            seen: core::cell::RefCell::new(KVec::new()),
+        };
+        let mut q = Queue::new(false, &obs)?;
+        assert_eq!(q.push(media(MediaDev::Data, 0, 8), &obs), Outcome::Queued);
+        assert_eq!(q.push(media(MediaDev::Data, 8, 8), &obs), Outcome::Merged);
+        assert_eq!(q.push(sick_inode(128, 1, 1), &obs), Outcome::Queued);
+        q.insert_unmount(&obs);
+        let seen = obs.seen.borrow();
+        let want = [
+            (b'I', Some(Event::Running)),
+            (b'P', Some(media(MediaDev::Data, 0, 8))),
+            (b'M', Some(media(MediaDev::Data, 0, 16))),
+            (b'P', Some(sick_inode(128, 1, 1))),
+            (b'I', Some(Event::Unmount)),
+        ];
+        assert_eq!(&seen[..], &want[..]);
+        Ok(())
+    }
+
+    #[test]
+    fn running_comes_first() -> Result {
+        let mut q = Queue::new(false, 11)?;
+        assert_eq!(waiting(&q), 1);
+        assert_eq!(
+            q.pop(12),
+            Some(Record {
+                time_ns: 11,
+                event: Event::Running
+            })
+        );
+        assert!(q.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn fifo_and_merge_with_newest_only() -> Result {
+        let mut q = Queue::new(false, 1)?;
+        assert_eq!(q.push(sick_ag(0, 1), 2), Outcome::Queued);
+        assert_eq!(q.push(sick_ag(1, 1), 3), Outcome::Queued);
+        // Merges into AG 1 (the newest), not AG 0.
+        assert_eq!(q.push(sick_ag(1, 2), 4), Outcome::Merged);
+        assert_eq!(q.push(sick_ag(0, 2), 5), Outcome::Queued);
+        assert_eq!(q.pop(6).map(|r| r.event), Some(Event::Running));
+        assert_eq!(q.pop(6).map(|r| r.event), Some(sick_ag(0, 1)));
+        assert_eq!(q.pop(6).map(|r| r.event), Some(sick_ag(1, 3)));
+        assert_eq!(q.pop(6).map(|r| r.event), Some(sick_ag(0, 2)));
+        assert_eq!(q.pop(6), None);
+        let s = q.stats();
+        assert_eq!(s.merged, 1);
+        assert_eq!(s.delivered, 4);
+        assert!(balanced(&s));
+        Ok(())
+    }
+
+    #[test]
+    fn unmount_goes_to_the_head_and_ends_the_queue() -> Result {
+        let mut q = Queue::new(false, 1)?;
+        q.push(sick_ag(0, 1), 2);
+        q.push(Event::Shutdown { flags: 4 }, 3);
+        q.insert_unmount(4);
+        assert!(q.unmounted);
+        assert_eq!(q.push(sick_ag(1, 1), 5), Outcome::Ignored);
+        let t = types(&q);
+        assert_eq!(t.len(), 4);
+        assert_eq!(t[0], EventType::Unmount);
+        assert_eq!(t[1], EventType::Running);
+        assert_eq!(t[2], EventType::Sick);
+        assert_eq!(t[3], EventType::Shutdown);
+        // Only once.
+        q.insert_unmount(6);
+        assert_eq!(waiting(&q), 4);
+        assert!(balanced(&q.stats()));
+        Ok(())
+    }
+
+    #[test]
+    fn unmount_fits_a_full_queue() -> Result {
+        let mut q = full_queue()?;
+        for i in 0..4u32 {
+            q.push(sick_inode(3_000_000 + u64::from(i), 0, 1), 3);
+            q.push(Event::Shutdown { flags: 1 << i }, 3);
+        }
+        q.insert_unmount(4);
+        assert_eq!(q.iter().next().map(|r| r.event), Some(Event::Unmount));
+        // The ring within its capacity, and UNMOUNT beside it.
+        assert!(waiting(&q) <= CAPACITY + 1);
+        assert!(balanced(&q.stats()));
+        Ok(())
+    }
+
+    #[test]
+    fn monitor_events_cannot_be_pushed() -> Result {
+        let mut q = Queue::new(false, 1)?;
+        assert_eq!(q.push(Event::Running, 2), Outcome::Ignored);
+        assert_eq!(q.push(Event::Unmount, 2), Outcome::Ignored);
+        assert_eq!(q.push(Event::Lost { count: 9 }, 2), Outcome::Ignored);
+        assert_eq!(waiting(&q), 1);
+        assert_eq!(q.stats().reported, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn queue_filters_strips_and_skips_empty_masks() -> Result {
+        let mut q = Queue::new(false, 1)?;
+        let ino = |mask| Metadata::Inode {
+            ino: 128,
+            gen: 1,
+            mask,
+        };
+        // Only the secondary bit: nothing to report, nothing counted.
+        let forget = uapi::SICK_INO_SECONDARY;
+        assert_eq!(
+            q.push_metadata(Health::Sick, 0, forget, forget, ino, 2),
+            Outcome::Ignored
+        );
+        // Corrupt and already known: nothing.
+        assert_eq!(
+            q.push_metadata(Health::Corrupt, 1, 1, forget, ino, 2),
+            Outcome::Ignored
+        );
+        assert_eq!(waiting(&q), 1);
+        assert_eq!(q.stats().reported, 1);
+        // The secondary bit is stripped from what is reported.
+        assert_eq!(
+            q.push_metadata(Health::Sick, 0, 1 | forget, forget, ino, 3),
+            Outcome::Queued
+        );
+        assert!(q.iter().any(|r| r.event == sick_inode(128, 1, 1)));
+        // Switching to verbose takes effect for the next report.
+        q.set_verbose(true);
+        assert_eq!(
+            q.push_metadata(Health::Healthy, 0, 4, forget, ino, 4),
+            Outcome::Queued
+        );
+        assert_eq!(waiting(&q), 3);
+        assert!(balanced(&q.stats()));
+        Ok(())
     }
 }

@@ -311,3 +311,103 @@ pub(crate) const XFS_IOC_HEALTH_FD_ON_MONITORED_FS: u32 =
 
 const _: () = assert!(core::mem::size_of::<HealthMonitor>() == 32);
 const _: () = assert!(core::mem::size_of::<FileOnMonitoredFs>() == 8);
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_uapi)]
+mod tests {
+    use crate::uapi;
+
+    use crate::xfs::c_abi;
+
+    #[test]
+    fn constants_match_the_c_headers() {
+        let c = c_abi();
+        assert_eq!(c.ioc_health_monitor, uapi::XFS_IOC_HEALTH_MONITOR);
+        assert_eq!(
+            c.ioc_fd_on_monitored_fs,
+            uapi::XFS_IOC_HEALTH_FD_ON_MONITORED_FS
+        );
+        assert_eq!(c.event_size as usize, uapi::V0_SIZE);
+        assert_eq!(
+            c.monitor_size as usize,
+            core::mem::size_of::<uapi::HealthMonitor>()
+        );
+        assert_eq!(c.sick_ino_secondary, uapi::SICK_INO_SECONDARY);
+        assert_eq!(c.sick_fs_secondary, uapi::SICK_FS_SECONDARY);
+        assert_eq!(c.sick_ag_secondary, uapi::SICK_AG_SECONDARY);
+        assert_eq!(c.sick_rg_secondary, uapi::SICK_RG_SECONDARY);
+    }
+
+    #[test]
+    fn v0_layout_matches_the_c_struct() {
+        use core::mem::offset_of;
+        use core::mem::size_of;
+        use uapi::{
+            V0FileRange,
+            V0Fs,
+            V0Group,
+            V0Inode,
+            V0Lost,
+            V0Media,
+            V0Record,
+            V0Shutdown, //
+        };
+
+        let e = offset_of!(V0Record, e);
+        let offsets = [
+            offset_of!(V0Record, domain),
+            offset_of!(V0Record, ty),
+            offset_of!(V0Record, time_ns),
+            e + offset_of!(V0Lost, count),
+            e + offset_of!(V0Fs, mask),
+            e + offset_of!(V0Group, mask),
+            e + offset_of!(V0Group, gno),
+            e + offset_of!(V0Inode, mask),
+            e + offset_of!(V0Inode, gen),
+            e + offset_of!(V0Inode, ino),
+            e + offset_of!(V0Shutdown, reasons),
+            e + offset_of!(V0Media, daddr),
+            e + offset_of!(V0Media, bbcount),
+            e + offset_of!(V0FileRange, pos),
+            e + offset_of!(V0FileRange, len),
+            e + offset_of!(V0FileRange, ino),
+            e + offset_of!(V0FileRange, gen),
+            e + offset_of!(V0FileRange, error),
+            offset_of!(V0Record, pad),
+        ];
+        let sizes = [
+            uapi::V0_PAYLOAD_SIZE,
+            size_of::<V0Lost>(),
+            size_of::<V0Fs>(),
+            size_of::<V0Group>(),
+            size_of::<V0Inode>(),
+            size_of::<V0Shutdown>(),
+            size_of::<V0Media>(),
+            size_of::<V0FileRange>(),
+        ];
+        let c = c_abi();
+        assert_eq!(c.v0_offsets.len(), offsets.len());
+        for (ours, theirs) in offsets.iter().zip(c.v0_offsets) {
+            assert_eq!(*ours, *theirs as usize);
+        }
+        assert_eq!(c.v0_payload_sizes.len(), sizes.len());
+        for (ours, theirs) in sizes.iter().zip(c.v0_payload_sizes) {
+            assert_eq!(*ours, *theirs as usize);
+        }
+    }
+
+    #[test]
+    fn argument_validation() {
+        let mut hmo = uapi::HealthMonitor::default();
+        assert!(hmo.is_valid());
+        hmo.flags = uapi::MONITOR_VERBOSE;
+        assert!(hmo.is_valid() && hmo.verbose());
+        hmo.flags = 2;
+        assert!(!hmo.is_valid());
+        hmo.flags = 0;
+        hmo.format = 1;
+        assert!(!hmo.is_valid());
+        hmo.format = 0;
+        hmo.pad[22] = 1;
+        assert!(!hmo.is_valid());
+    }
+}

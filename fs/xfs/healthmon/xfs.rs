@@ -9,8 +9,8 @@
 //! A C pointer becomes a reference here, once, with the one SAFETY argument for it
 //! ([`Mount::from_raw`] and its siblings); the rest of the crate takes `&Mount`, `&Inode`, `&Group`
 //! or `&FserrorEvent` and never sees a raw pointer.  It uses no other module of the crate: what it
-//! returns is plain values, references to these types, and the monitor's address as an untyped
-//! handle, which [`crate::monitor`] owns.
+//! returns is plain values, references to these types, and the monitor's address as an opaque
+//! `struct xfs_hm_monitor` ([`RawMonitor`]), which [`crate::monitor`] owns.
 
 use kernel::bindings;
 
@@ -45,11 +45,19 @@ mod raw {
     pub(crate) struct super_block {
         _opaque: [u8; 0],
     }
+
+    /// `struct xfs_hm_monitor` of `healthmon_shim.h`: a monitor as C sees it, opaque, with its
+    /// report spinlock at its address.
+    #[repr(C)]
+    pub(crate) struct xfs_hm_monitor {
+        _opaque: [u8; 0],
+    }
 }
 
 pub(crate) use raw::{
     fserror_event as RawFserrorEvent,
     xfs_group as RawGroup,
+    xfs_hm_monitor as RawMonitor,
     xfs_inode as RawInode,
     xfs_mount as RawMount, //
 };
@@ -57,10 +65,7 @@ pub(crate) use raw::{
 mod shim {
     use super::raw::*;
     use kernel::bindings;
-    use kernel::ffi::{
-        c_int,
-        c_void, //
-    };
+    use kernel::ffi::c_int;
 
     // `struct file` and `struct file_operations` contain types that bindgen cannot express
     // (hence the lint); only pointers to them cross, as in the kernel crate's own bindings.
@@ -69,34 +74,34 @@ mod shim {
         pub(super) fn xfs_hm_attach_lock();
         pub(super) fn xfs_hm_attach_unlock();
         pub(super) fn xfs_hm_monitored(mp: *mut xfs_mount) -> bool;
-        pub(super) fn xfs_hm_report_lock(mp: *mut xfs_mount) -> *mut c_void;
+        pub(super) fn xfs_hm_report_lock(mp: *mut xfs_mount) -> *mut xfs_hm_monitor;
         pub(super) fn xfs_hm_fileio_report_lock(
             ip: *mut xfs_inode,
             p: *const fserror_event,
             f: *mut super::FileIoFields,
-        ) -> *mut c_void;
+        ) -> *mut xfs_hm_monitor;
         pub(super) fn xfs_hm_inode_report_lock(
             ip: *mut xfs_inode,
             ino: *mut u64,
             gen: *mut u32,
-        ) -> *mut c_void;
+        ) -> *mut xfs_hm_monitor;
         pub(super) fn xfs_hm_group_report_lock(
             xg: *mut xfs_group,
             gno: *mut u32,
             kind: *mut c_int,
-        ) -> *mut c_void;
-        pub(super) fn xfs_hm_report_unlock(hm: *mut c_void);
-        pub(super) fn xfs_hm_mount_monitor_locked(mp: *mut xfs_mount) -> *mut c_void;
-        pub(super) fn xfs_hm_mount_publish(mp: *mut xfs_mount, hm: *mut c_void);
+        ) -> *mut xfs_hm_monitor;
+        pub(super) fn xfs_hm_report_unlock(hm: *mut xfs_hm_monitor);
+        pub(super) fn xfs_hm_mount_monitor_locked(mp: *mut xfs_mount) -> *mut xfs_hm_monitor;
+        pub(super) fn xfs_hm_mount_publish(mp: *mut xfs_mount, hm: *mut xfs_hm_monitor);
         pub(super) fn xfs_hm_mount_sb(mp: *mut xfs_mount) -> *mut super_block;
         pub(super) fn xfs_hm_sb_mount(sb: *mut super_block) -> *mut xfs_mount;
         pub(super) fn xfs_hm_mount_dev(mp: *mut xfs_mount) -> u32;
-        pub(super) fn xfs_hm_free_rcu(p: *mut c_void);
+        pub(super) fn xfs_hm_free_rcu(hm: *mut xfs_hm_monitor);
         pub(super) fn xfs_hm_file_mount(file: *mut bindings::file) -> *mut xfs_mount;
         pub(super) fn xfs_hm_may_monitor(file: *mut bindings::file) -> bool;
         pub(super) fn xfs_hm_anon_inode_getfd(
             fops: *const bindings::file_operations,
-            private: *mut c_void,
+            hm: *mut xfs_hm_monitor,
         ) -> c_int;
         pub(super) fn xfs_hm_fd_super(fd: c_int, sb: *mut usize) -> c_int;
 

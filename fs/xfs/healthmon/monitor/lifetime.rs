@@ -16,13 +16,15 @@
 //!   grace period after the last reference goes, and the queue's detached mark (set under that
 //!   lock before the mount's reference goes) keeps them out of a queue whose ring is freed.
 
-use super::{
+use super::live::{
     mon_of,
     trace_event,
+    Live, //
+};
+use super::read::OutBuf;
+use super::{
     Events,
-    Live,
     Monitor,
-    OutBuf,
     Reporting, //
 };
 use crate::queue::Queue;
@@ -166,7 +168,7 @@ impl Monitor {
         // monitor frees its wait queue with kfree_rcu(), likewise.)  A monitor whose file was
         // never made (creation failed) was never polled.  This knowingly departs from the
         // reasoning in `PollTable::register_wait`, which counts on the destructor running.
-        unsafe { xfs::free_rcu(ptr.cast()) };
+        unsafe { xfs::free_rcu(ptr.cast::<xfs::RawMonitor>()) };
     }
 
     /// Starts a report to the monitor that `found` found on a mount, with the lock that `found`
@@ -221,7 +223,7 @@ impl Monitor {
         // and the monitor stays allocated until it is retracted and a grace period has passed:
         // the mount's reference, just taken, is given up only after the retraction (in
         // `detach_from`), and the last one frees the memory after a grace period (`put`).
-        unsafe { lock.publish(mp, Some(this.0.cast())) };
+        unsafe { lock.publish(mp, Some(this.0.cast::<xfs::RawMonitor>())) };
         Ok(())
     }
 
@@ -291,5 +293,106 @@ impl Monitor {
         events.queue.insert_unmount(this.live());
         drop(events);
         Monitor::detach_from(this, Some(mp));
+    }
+}
+
+#[kernel::prelude::kunit_tests(xfs_healthmon_lifetime)]
+mod tests {
+
+    use crate::exports;
+    use crate::monitor::Monitor;
+    use crate::xfs;
+    use crate::xfs::TestMount;
+    use core::ptr::NonNull;
+    use kernel::prelude::*;
+    use kernel::sync::atomic::Relaxed;
+
+    /// `XFS_HEALTHMON_SICK` of `enum xfs_healthmon_type`, as XFS passes it to the report
+    /// functions.
+    const SICK: u32 = 4;
+
+    /// A report that finds the monitor on its mount after the last reference went (the window
+    /// between reading the mount's pointer and the end of the grace period) must leave the
+    /// count alone and the queue untouched.  The lookup once took a reference with
+    /// `refcount_inc_not_zero()` and, when that failed, put the reference it never took: an
+    /// underflow that this test catches as a count other than zero.
+    #[test]
+    fn report_finds_a_monitor_past_its_last_reference() -> Result {
+        let mp = TestMount::new()?;
+        let hm = Monitor::create(0, false)?;
+        Monitor::attach(&hm, mp.mount())?;
+        assert_eq!(hm.refs.as_atomic().load(Relaxed), 2);
+        Monitor::detach(&hm);
+        assert!(mp.monitor().is_none());
+        // The pointer as a racing report read it, and the count as the last put leaves it.
+        // SAFETY: Only `hm`'s drop frees the monitor (forcing the count to zero below frees
+        // nothing), and `hm` drops at the end of the test, after the pointer is retracted.
+        unsafe { mp.publish(Some(NonNull::from(&*hm).cast::<xfs::RawMonitor>())) };
+        assert!(hm.refs.dec_and_test());
+        let (before, _) = hm.stats();
+        // SAFETY: `mp` is a live (test) mount for the duration of these calls.
+        unsafe {
+            exports::xfs_healthmon_report_shutdown(mp.raw(), 1 << 2);
+            exports::xfs_healthmon_report_media(mp.raw(), 1, 64, 8);
+            exports::xfs_healthmon_report_fs(mp.raw(), SICK, 0, 1);
+        }
+        let (after, _) = hm.stats();
+        let refs = hm.refs.as_atomic().load(Relaxed);
+        // Retract the pointer and give the count back to `hm`, whose drop frees the monitor.
+        // SAFETY: Publishing NULL retracts the pointer; no monitor has to stay allocated.
+        unsafe { mp.publish(None) };
+        hm.refs.set(1);
+        assert_eq!(refs, 0);
+        assert_eq!(after.reported, before.reported);
+        assert_eq!(after.queued, before.queued);
+        Ok(())
+    }
+
+    /// While attached, the same reports do reach the queue (the test above is not vacuous).
+    #[test]
+    fn report_reaches_an_attached_monitor() -> Result {
+        let mp = TestMount::new()?;
+        let hm = Monitor::create(0, false)?;
+        Monitor::attach(&hm, mp.mount())?;
+        let (before, _) = hm.stats();
+        // SAFETY: `mp` is a live (test) mount for the duration of these calls.
+        unsafe {
+            exports::xfs_healthmon_report_shutdown(mp.raw(), 1 << 2);
+            exports::xfs_healthmon_report_media(mp.raw(), 1, 64, 8);
+            exports::xfs_healthmon_report_fs(mp.raw(), SICK, 0, 1);
+        }
+        let (after, _) = hm.stats();
+        Monitor::detach(&hm);
+        assert_eq!(after.reported, before.reported + 3);
+        assert_eq!(after.queued, before.queued + 3);
+        assert_eq!(hm.refs.as_atomic().load(Relaxed), 1);
+        Ok(())
+    }
+
+    /// Detach must not give up the mount's reference while the mount still points to the
+    /// monitor: if the superblock's mount cannot be found, the pointer cannot be retracted, so
+    /// the reference stays (a warning says so) and a later detach that can retract it puts it.
+    #[test]
+    fn detach_keeps_the_reference_it_cannot_retract() -> Result {
+        let mp = TestMount::new()?;
+        let hm = Monitor::create(0, false)?;
+        Monitor::attach(&hm, mp.mount())?;
+        mp.orphan(true);
+        Monitor::detach(&hm);
+        let refs = hm.refs.as_atomic().load(Relaxed);
+        let still = mp.monitor();
+        // Clean up whatever happened, so that a failure does not leave a dangling pointer.
+        mp.orphan(false);
+        if refs == 2 {
+            Monitor::detach(&hm);
+        } else {
+            // SAFETY: Publishing NULL retracts the pointer; no monitor has to stay allocated.
+            unsafe { mp.publish(None) };
+        }
+        assert_eq!(refs, 2);
+        assert_eq!(still, Some(NonNull::from(&*hm).cast::<xfs::RawMonitor>()));
+        assert!(mp.monitor().is_none());
+        assert_eq!(hm.refs.as_atomic().load(Relaxed), 1);
+        Ok(())
     }
 }

@@ -6,7 +6,6 @@ use super::raw;
 use super::shim;
 use super::Mount;
 use core::ptr::NonNull;
-use kernel::ffi::c_void;
 use kernel::types::NotThreadSafe;
 
 /// The global lock of attach and detach (a spinlock: nothing in its section may sleep), held
@@ -23,7 +22,7 @@ impl AttachLock {
     }
 
     /// The monitor published on `mp`.
-    pub(crate) fn published(&self, mp: &Mount) -> Option<NonNull<c_void>> {
+    pub(crate) fn published(&self, mp: &Mount) -> Option<NonNull<raw::xfs_hm_monitor>> {
         // SAFETY: A live mount; its pointer is read under the lock that writers hold.
         NonNull::new(unsafe { shim::xfs_hm_mount_monitor_locked(mp.as_ptr()) })
     }
@@ -35,7 +34,7 @@ impl AttachLock {
     /// `hm` is a monitor whose first field is its report spinlock (the report shims lock that
     /// address), and it stays allocated until it is retracted and an RCU grace period has
     /// passed: report functions on this mount dereference it.
-    pub(crate) unsafe fn publish(&self, mp: &Mount, hm: Option<NonNull<c_void>>) {
+    pub(crate) unsafe fn publish(&self, mp: &Mount, hm: Option<NonNull<raw::xfs_hm_monitor>>) {
         let hm = hm.map_or(core::ptr::null_mut(), NonNull::as_ptr);
         // SAFETY: A live mount, whose pointer we write under the attach lock; the caller
         // guarantees what readers of the pointer need.
@@ -79,7 +78,7 @@ impl Drop for AttachLock {
 ///
 /// `self.0` was read from a mount's `m_healthmon` in an RCU read-side critical section, and this
 /// object holds the spinlock at that address, taken within that section.
-pub(crate) struct LockedMonitor(NonNull<c_void>, NotThreadSafe);
+pub(crate) struct LockedMonitor(NonNull<raw::xfs_hm_monitor>, NotThreadSafe);
 
 impl LockedMonitor {
     /// Takes over the lock held by a shim's non-NULL result.
@@ -89,7 +88,7 @@ impl LockedMonitor {
     /// `hm` is NULL or the result of one of the `xfs_hm_*report_lock()` shims, whose lock the
     /// caller hands over.
     #[inline]
-    pub(super) unsafe fn new(hm: *mut c_void) -> Option<Self> {
+    pub(super) unsafe fn new(hm: *mut raw::xfs_hm_monitor) -> Option<Self> {
         // INVARIANT: The shims return non-NULL only with the monitor's lock held, for us.
         NonNull::new(hm).map(|hm| LockedMonitor(hm, NotThreadSafe))
     }
@@ -97,7 +96,7 @@ impl LockedMonitor {
     /// Hands the held lock on to the caller, who must release it (through a lock guard of the
     /// spinlock at the returned address) and may use the monitor only until then.
     #[inline]
-    pub(crate) fn into_locked(self) -> NonNull<c_void> {
+    pub(crate) fn into_locked(self) -> NonNull<raw::xfs_hm_monitor> {
         let hm = self.0;
         core::mem::forget(self);
         hm
@@ -117,7 +116,7 @@ impl Drop for LockedMonitor {
 ///
 /// `p` is a kmalloc or kvmalloc allocation that nothing but RCU readers can reach any more, and
 /// whatever it holds may be freed without being dropped.
-pub(crate) unsafe fn free_rcu(p: NonNull<c_void>) {
+pub(crate) unsafe fn free_rcu(p: NonNull<raw::xfs_hm_monitor>) {
     // SAFETY: As the caller guarantees; the shim frees after a grace period.
     unsafe { shim::xfs_hm_free_rcu(p.as_ptr()) }
 }

@@ -6,7 +6,6 @@ use super::raw;
 use super::AttachLock;
 use super::Mount;
 use core::ptr::NonNull;
-use kernel::ffi::c_void;
 use kernel::prelude::*;
 
 /// A zeroed mount and superblock pointing to each other, for KUnit: enough for a monitor's
@@ -15,17 +14,14 @@ use kernel::prelude::*;
 /// # Invariants
 ///
 /// `self.0` is a mount made by `xfs_hm_test_mount_new()`, freed by our drop.
-#[cfg(CONFIG_KUNIT = "y")]
 pub(crate) struct TestMount(NonNull<raw::xfs_mount>);
 
-#[cfg(CONFIG_KUNIT = "y")]
 extern "C" {
     fn xfs_hm_test_mount_new() -> *mut raw::xfs_mount;
     fn xfs_hm_test_mount_orphan(mp: *mut raw::xfs_mount, lose: bool);
     fn xfs_hm_test_mount_free(mp: *mut raw::xfs_mount);
 }
 
-#[cfg(CONFIG_KUNIT = "y")]
 impl TestMount {
     /// Allocates a test mount.
     pub(crate) fn new() -> Result<Self> {
@@ -53,7 +49,7 @@ impl TestMount {
     }
 
     /// The monitor published on the mount.
-    pub(crate) fn monitor(&self) -> Option<NonNull<c_void>> {
+    pub(crate) fn monitor(&self) -> Option<NonNull<raw::xfs_hm_monitor>> {
         AttachLock::lock().published(self.mount())
     }
 
@@ -62,13 +58,12 @@ impl TestMount {
     /// # Safety
     ///
     /// As for [`AttachLock::publish`].
-    pub(crate) unsafe fn publish(&self, hm: Option<NonNull<c_void>>) {
+    pub(crate) unsafe fn publish(&self, hm: Option<NonNull<raw::xfs_hm_monitor>>) {
         // SAFETY: As the caller guarantees.
         unsafe { AttachLock::lock().publish(self.mount(), hm) };
     }
 }
 
-#[cfg(CONFIG_KUNIT = "y")]
 impl Drop for TestMount {
     fn drop(&mut self) {
         // A test that returned early with `?` may have left a monitor published: retract it,
@@ -87,7 +82,6 @@ impl Drop for TestMount {
 /// The ABI as the C headers define it, for KUnit's checks of [`crate::uapi`] and the enums of
 /// [`crate::event`].  The tables list a C enum in its declaration order; pairs are `[C value,
 /// V0 value]`.
-#[cfg(CONFIG_KUNIT = "y")]
 pub(crate) struct CAbi {
     pub(crate) ioc_health_monitor: u32,
     pub(crate) ioc_fd_on_monitored_fs: u32,
@@ -119,14 +113,12 @@ pub(crate) struct CAbi {
 /// # Invariants
 ///
 /// `v` points to `len` `u32` values in a C array that is never written nor freed.
-#[cfg(CONFIG_KUNIT = "y")]
 #[repr(C)]
 struct CTable {
     v: *const u32,
     len: u32,
 }
 
-#[cfg(CONFIG_KUNIT = "y")]
 impl CTable {
     fn values(&self) -> &'static [u32] {
         // SAFETY: By the type invariant, `v` points to `len` initialised `u32`s that live and
@@ -147,7 +139,6 @@ impl CTable {
 
 /// The constants and tables `healthmon_shim.c` compiles from the C headers (in KUnit builds
 /// only).
-#[cfg(CONFIG_KUNIT = "y")]
 pub(crate) fn c_abi() -> CAbi {
     extern "C" {
         static xfs_hm_c_ioc_health_monitor: u32;

@@ -7,10 +7,7 @@ use super::shim;
 use super::LockedMonitor;
 use core::ptr::NonNull;
 use kernel::bindings;
-use kernel::ffi::{
-    c_int,
-    c_void, //
-};
+use kernel::ffi::c_int;
 use kernel::fs::File;
 use kernel::prelude::*;
 use kernel::types::Opaque;
@@ -230,18 +227,18 @@ pub(crate) fn fd_super(fd: i32) -> Result<usize> {
 }
 
 /// Installs a read-only, close-on-exec anonymous-inode fd ("xfs_healthmon") with operations
-/// `fops` and private data `private`, and returns it.
+/// `fops` and private data `hm`, and returns it.
 ///
 /// # Safety
 ///
-/// `private` is what the operations of `fops` expect in `file->private_data`; on success the
+/// `hm` is what the operations of `fops` expect in `file->private_data`; on success the
 /// new file owns it, and the operations may use it until `release`.
 pub(crate) unsafe fn anon_inode_getfd(
     fops: &'static bindings::file_operations,
-    private: NonNull<c_void>,
+    hm: NonNull<raw::xfs_hm_monitor>,
 ) -> Result<c_int> {
     // SAFETY: A static operations table and the private data the caller vouches for.
-    let fd = unsafe { shim::xfs_hm_anon_inode_getfd(fops, private.as_ptr()) };
+    let fd = unsafe { shim::xfs_hm_anon_inode_getfd(fops, hm.as_ptr()) };
     if fd < 0 {
         return Err(Error::from_errno(fd));
     }
