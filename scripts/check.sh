@@ -118,12 +118,13 @@ log "UAPI header"
 timed "UAPI header check" "$TOP/tests/uapi/check" 2>&1 | tee "$tmp/uapi"
 rc_u=${PIPESTATUS[0]}
 count "$tmp/uapi"
-# KUnit (one VM on the debug kernel) runs beside the differential runner (one VM on the test
-# kernel): each keeps about one host core busy.  Their logs are printed when both are done.
+# The series' cheap checks; make patches-check builds it too (Documentation/testing.rst).
 log "in-tree series (git am on the pristine tree, checkpatch --strict, rustfmt at every patch)"
 timed "in-tree series" "$TOP/scripts/patches.sh" --check 2>&1 | tee "$tmp/series"
 rc_p=${PIPESTATUS[0]}
 count "$tmp/series"
+# KUnit (one VM on the debug kernel) runs beside the differential runner (one VM on the test
+# kernel): each keeps about one host core busy.  Their logs are printed when both are done.
 log "KUnit (debug kernel) and the differential runner (short form), side by side"
 XFSHM_KERNEL=debug timed "KUnit (debug kernel)" "$TOP/tests/kunit/run" > "$tmp/kunit" 2>&1 &
 bg_kunit=$!
@@ -153,7 +154,7 @@ count "$tmp/stress"
 if [ $total_f -gt 0 ]; then
 	echo "what failed:"
 	cat "$tmp"/{warn,host,uapi,series,kunit,shell,stress,diff} 2>/dev/null |
-		grep -E -A6 'FAIL|not ok|did not run|run failed|produced no results' |
+		grep -E -A6 'FAIL|not ok|did not run|run failed|produced no results|^error:' |
 		head -n 60
 fi
 echo "phase times:"

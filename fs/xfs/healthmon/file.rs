@@ -137,13 +137,20 @@ unsafe fn monitor<'a>(file: *mut bindings::file) -> &'a Monitor {
 /// Called by the VFS with a live kiocb on a monitor file and a destination iov_iter.
 unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
     // SAFETY: `iocb` is live, and so is its file, a monitor file, for the duration of this call.
-    let (hm, file) = unsafe {
+    // `f_flags` is read once, as `File::flags()` reads it (READ_ONCE: fcntl() may change it).
+    // `File::from_raw_file()` cannot be used here: read(2) holds `fdget_pos()` without
+    // `f_pos_lock` on this file (an anonymous inode has no `FMODE_ATOMIC_POS`), possibly on
+    // several threads, which its contract excludes.  C reads `f_flags` here, too.
+    let (hm, f_flags) = unsafe {
         let file = (*iocb).ki_filp;
-        (monitor(file), File::from_raw_file(file))
+        (
+            monitor(file),
+            core::ptr::addr_of!((*file).f_flags).read_volatile(),
+        )
     };
     // SAFETY: `to` is a live destination iov_iter for the duration of this call.
     let to = unsafe { IovIterDest::from_raw(to) };
-    let nonblock = file.flags() & flags::O_NONBLOCK != 0;
+    let nonblock = f_flags & flags::O_NONBLOCK != 0;
     match hm.read(to, nonblock, &XfsMasks) {
         Ok(n) => n as isize,
         Err(e) => e.to_errno() as isize,
@@ -161,7 +168,10 @@ unsafe extern "C" fn poll(
 ) -> c_uint {
     // SAFETY: `file` is a live monitor file.
     let hm = unsafe { monitor(file) };
-    // SAFETY: `file` is live for the duration of this call.
+    // SAFETY: `file` is live for the duration of this call.  A reader on another thread may be
+    // inside `fdget_pos()` without `f_pos_lock` (an anonymous inode has no `FMODE_ATOMIC_POS`),
+    // which `File`'s contract excludes for the sake of `f_pos`: neither this file's operations
+    // nor `register_wait()`, the only use of the reference, touch `f_pos`.
     let fileref = unsafe { File::from_raw_file(file) };
     // SAFETY: `table` is the VFS's poll table for this call.
     let table = unsafe { PollTable::from_raw(table) };

@@ -44,9 +44,15 @@ void xfs_hm_attach_unlock(void)
  * The mount's m_healthmon has the C monitor's type; with CONFIG_XFS_HEALTHMON_RUST it points to
  * a Rust monitor, which is published there by xfs_hm_mount_publish() and read back here.
  */
-static inline struct xfs_hm_monitor *xfs_hm_monitor(struct xfs_healthmon *hm)
+static inline struct xfs_hm_monitor *xfs_hm_monitor_of(struct xfs_healthmon *hm)
 {
 	return (struct xfs_hm_monitor *)hm;
+}
+
+/* The other way: what xfs_hm_mount_publish() stores in m_healthmon. */
+static inline struct xfs_healthmon *xfs_hm_mount_ptr(struct xfs_hm_monitor *hm)
+{
+	return (struct xfs_healthmon *)hm;
 }
 
 /* The report lock of a Rust monitor: its first member (monitor.rs asserts the offset). */
@@ -90,13 +96,13 @@ static noinline struct xfs_hm_monitor *xfs_hm_lock_published(struct xfs_mount *m
 
 	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
 		rcu_read_lock();
-		hm = xfs_hm_monitor(rcu_dereference(mp->m_healthmon));
+		hm = xfs_hm_monitor_of(rcu_dereference(mp->m_healthmon));
 		if (hm)
 			spin_lock(xfs_hm_monitor_lock(hm));
 		rcu_read_unlock();
 	} else {
 		preempt_disable();
-		hm = xfs_hm_monitor(rcu_dereference_sched(mp->m_healthmon));
+		hm = xfs_hm_monitor_of(rcu_dereference_sched(mp->m_healthmon));
 		if (hm)
 			spin_lock(xfs_hm_monitor_lock(hm));
 		preempt_enable();
@@ -180,14 +186,17 @@ void xfs_hm_report_unlock(struct xfs_hm_monitor *hm)
 /* The monitor of a mount; the caller holds the attach lock, under which it is published. */
 struct xfs_hm_monitor *xfs_hm_mount_monitor_locked(struct xfs_mount *mp)
 {
-	return xfs_hm_monitor(rcu_dereference_protected(mp->m_healthmon,
-							lockdep_is_held(&xfs_hm_attach_spinlock)));
+	struct xfs_healthmon *hm;
+
+	hm = rcu_dereference_protected(mp->m_healthmon,
+				       lockdep_is_held(&xfs_hm_attach_spinlock));
+	return xfs_hm_monitor_of(hm);
 }
 
 /* Publish (or with NULL, retract) a mount's monitor; the caller holds the attach lock. */
 void xfs_hm_mount_publish(struct xfs_mount *mp, struct xfs_hm_monitor *hm)
 {
-	rcu_assign_pointer(mp->m_healthmon, (struct xfs_healthmon *)hm);
+	rcu_assign_pointer(mp->m_healthmon, xfs_hm_mount_ptr(hm));
 }
 
 struct super_block *xfs_hm_mount_sb(struct xfs_mount *mp)
@@ -479,7 +488,7 @@ void xfs_hm_test_mount_free(struct xfs_mount *mp)
 #if IS_BUILTIN(CONFIG_KUNIT)
 /*
  * The ABI as the C headers define it, for the crate's KUnit checks of its one Rust definition of
- * each value (xfs.rs, c_abi(); tests.rs, the uapi suite).  The tables list each C enum in
+ * each value (xfs/kunit.rs, c_abi(); the suites of uapi.rs and event.rs).  The tables list each C enum in
  * its declaration order, which is the order of the Rust enum's variants.
  */
 const u32 xfs_hm_c_ioc_health_monitor = XFS_IOC_HEALTH_MONITOR;
@@ -550,7 +559,7 @@ static const u32 c_shutdown_reasons[][2] = {
 #define V0_OFF(f)	offsetof(struct xfs_health_monitor_event, f)
 #define V0_SIZE(f)	sizeof_field(struct xfs_health_monitor_event, f)
 
-/* The V0 record: the offsets of its fields, in the order of tests.rs. */
+/* The V0 record: the offsets of its fields, in the order of uapi.rs's v0_layout test. */
 static const u32 c_v0_offsets[] = {
 	V0_OFF(domain), V0_OFF(type), V0_OFF(time_ns),
 	V0_OFF(e.lost.count),

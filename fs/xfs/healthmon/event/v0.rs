@@ -107,7 +107,7 @@ const SHUTDOWN_MAP: [(u32, u32); 6] = [
 ];
 
 /// Maps in-core shutdown flags to the V0 shutdown reasons; unknown flags are dropped, as in C.
-pub(crate) fn shutdown_reasons(flags: u32) -> u32 {
+pub(super) fn shutdown_reasons(flags: u32) -> u32 {
     SHUTDOWN_MAP
         .iter()
         .filter(|(incore, _)| flags & incore != 0)

@@ -298,7 +298,6 @@ impl Monitor {
 
 #[kernel::prelude::kunit_tests(xfs_healthmon_lifetime)]
 mod tests {
-
     use crate::exports;
     use crate::monitor::Monitor;
     use crate::xfs;

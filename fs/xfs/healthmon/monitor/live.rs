@@ -23,6 +23,7 @@ use crate::xfs::trace;
 /// [`trace`]).
 #[derive(Clone, Copy)]
 pub(super) struct Live {
+    /// The filesystem's device number, which the tracepoints print.
     pub(super) dev: u32,
 }
 

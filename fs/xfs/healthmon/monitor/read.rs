@@ -300,8 +300,13 @@ mod tests {
     }
 
     /// Makes `hm` look attached (to no real mount) or detached, so that reads can be driven
-    /// without a mount; `detach` must not run on it.
-    fn set_attached(hm: &Monitor, attached: bool) {
+    /// without a mount.
+    ///
+    /// # Safety
+    ///
+    /// While `hm` looks attached, neither [`Monitor::detach`] nor [`Monitor::release`] may run
+    /// on it: they would look up the mount of a superblock address that is not one.
+    unsafe fn set_attached(hm: &Monitor, attached: bool) {
         hm.cookie.store(usize::from(attached), Relaxed);
         hm.events.lock().detached = !attached;
     }
@@ -318,7 +323,9 @@ mod tests {
     /// A monitor with records to read, made to look attached (to no real mount).
     fn monitor_with(events: &[Event]) -> Result<MonitorRef> {
         let hm = Monitor::create(0x0080_0010, false)?;
-        set_attached(&hm, true);
+        // SAFETY: Nothing detaches or releases the monitor: the tests make it look detached
+        // again before they drop it, and dropping only puts the reference.
+        unsafe { set_attached(&hm, true) };
         for e in events {
             push(&hm, *e);
         }
@@ -366,7 +373,8 @@ mod tests {
         }
         // Empty now: a non-blocking read says try again.
         assert!(read_into(&hm, &mut buf, true) == Err(EAGAIN));
-        set_attached(&hm, false);
+        // SAFETY: Looking detached is what the monitor's detach and release expect.
+        unsafe { set_attached(&hm, false) };
         // Detached and drained: end of file.
         assert_eq!(read_into(&hm, &mut buf, true)?, 0);
         Ok(())
@@ -396,7 +404,8 @@ mod tests {
             }
             // A one-byte first read still gets a page-sized buffer.
             assert!(hm.out.lock().size() >= PAGE_SIZE);
-            set_attached(&hm, false);
+            // SAFETY: Looking detached is what the monitor's detach and release expect.
+            unsafe { set_attached(&hm, false) };
         }
         Ok(())
     }
