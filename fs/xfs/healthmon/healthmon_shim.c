@@ -488,8 +488,8 @@ void xfs_hm_test_mount_free(struct xfs_mount *mp)
 #if IS_BUILTIN(CONFIG_KUNIT)
 /*
  * The ABI as the C headers define it, for the crate's KUnit checks of its one Rust definition of
- * each value (xfs/kunit.rs, c_abi(); the suites of uapi.rs and event.rs).  The tables list each C enum in
- * its declaration order, which is the order of the Rust enum's variants.
+ * each value (xfs/kunit.rs, c_abi(); the suites of uapi.rs and event.rs).  The tables list each C
+ * enum in its declaration order, which is the order of the Rust enum's variants.
  */
 const u32 xfs_hm_c_ioc_health_monitor = XFS_IOC_HEALTH_MONITOR;
 const u32 xfs_hm_c_ioc_fd_on_monitored_fs = XFS_IOC_HEALTH_FD_ON_MONITORED_FS;
