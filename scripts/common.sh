@@ -39,21 +39,23 @@ load_versions() {
 
 # Which kernel: "test" (lockdep, sleep-in-atomic checks, XFS_DEBUG; the shell tests and the
 # differential runner of make check), "debug" (the test kernel with KASAN, UBSAN, kmemleak,
-# fault injection and object debugging; KUnit and the stress tests of make check), "bench"
+# fault injection and object debugging; KUnit and the stress tests of make check), "rt" (the test
+# kernel with PREEMPT_RT), "bench"
 # (production-like; make bench) or "distro" (Debian's stock kernel, linux-image-*-amd64 of the
 # same Debian version as our source; scripts/build-distro.sh).
 XFSHM_KERNEL=${XFSHM_KERNEL:-test}
 case $XFSHM_KERNEL in
-test | debug | bench | distro) ;;
-*) die "XFSHM_KERNEL must be test, debug, bench or distro, not '$XFSHM_KERNEL'" ;;
+test | debug | rt | bench | distro) ;;
+*) die "XFSHM_KERNEL must be test, debug, rt, bench or distro, not '$XFSHM_KERNEL'" ;;
 esac
 
 # The config fragment of the chosen kernel: kernel.config and kernel-systemd.config (what the
-# systemd guest needs), and for the bench kernel kernel-bench.config's lines in place of the lines
-# of the same symbols; for the debug kernel, kernel.config and kernel-debug.config's checkers.
+# systemd guest needs), and for the bench and RT kernels kernel-bench.config's or kernel-rt.config's
+# lines in place of the lines of the same symbols; for the debug kernel, kernel.config and
+# kernel-debug.config's checkers.
 kernel_fragment() {
-	local over=$TOP/scripts/kernel-bench.config keys
-	if [ "$XFSHM_KERNEL" = bench ]; then
+	local over=$TOP/scripts/kernel-$XFSHM_KERNEL.config keys
+	if [ "$XFSHM_KERNEL" = bench ] || [ "$XFSHM_KERNEL" = rt ]; then
 		keys=$(grep -E '^CONFIG_' "$over" | sed 's/=.*//' | paste -sd'|')
 		grep -hE '^CONFIG_' "$TOP/scripts/kernel.config" "$TOP/scripts/kernel-systemd.config" |
 			grep -vE "^($keys)="

@@ -41,6 +41,7 @@
 #include <linux/fserror.h>
 #include <linux/file.h>
 #include <linux/kthread.h>
+#include <linux/sched/task.h>
 #include <linux/magic.h>
 
 int xfs_hmdrv_init(void);
@@ -331,15 +332,28 @@ static int hmdrv_bench_run(struct hmdrv_objs *o, const char *opname, const char 
 			/* The threads already started still wait for the start: let them run. */
 			error = PTR_ERR(tasks[i]);
 			atomic_sub(threads - i, &b.running);
-			if (i == 0)
-				goto out_groups;
 			break;
 		}
+		/* Held until the thread is reaped below (it cannot exit before the start). */
+		get_task_struct(tasks[i]);
 	}
-	t0 = ktime_get_ns();
-	complete_all(&b.start);
-	wait_for_completion(&b.done);
-	*ns = ktime_get_ns() - t0;
+	if (i > 0) {
+		unsigned int n = i;
+
+		t0 = ktime_get_ns();
+		complete_all(&b.start);
+		wait_for_completion(&b.done);
+		*ns = ktime_get_ns() - t0;
+		/*
+		 * Reap every thread: kthread_stop() returns once the thread has exited, so none is
+		 * still in this module's text (returning from hmdrv_bench_thread()) when the write
+		 * that started the benchmark returns and the module may go.
+		 */
+		for (i = 0; i < n; i++) {
+			kthread_stop(tasks[i]);
+			put_task_struct(tasks[i]);
+		}
+	}
 out_groups:
 	if (b.xg[0])
 		xfs_group_put(b.xg[0]);

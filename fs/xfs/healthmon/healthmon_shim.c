@@ -83,9 +83,10 @@ bool xfs_hm_monitored(struct xfs_mount *mp)
  * the caller only has to unlock.  Outside PREEMPT_RT that first section is a preempt-disabled
  * region, another kind of reader by the same rule, which costs no call where PREEMPT_RCU's
  * rcu_read_lock() and rcu_read_unlock() cost two.  PREEMPT_RT's spinlock_t sleeps, so it may not
- * be taken with preemption disabled, and there the section is rcu_read_lock()'s.  (On RT the
- * unlock is safe too: rt_spin_unlock() releases the lock before it ends the read-side section
- * that rt_spin_lock() began, see kernel/locking/spinlock_rt.c.)
+ * be taken with preemption disabled, and there the section is rcu_read_lock()'s.  On RT the
+ * lock's own section ends inside rt_spin_unlock(), and not every tree ends it after the lock is
+ * released, so the Rust caller holds a section of its own from before this call until after the
+ * unlock (ReportRcu in xfs/attach.rs) and does not depend on that order.
  *
  * Not inlined, so that the callers' path for a mount without a monitor stays a leaf function
  * that saves no registers.

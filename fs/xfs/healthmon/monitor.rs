@@ -33,7 +33,8 @@ use crate::queue::{
 use crate::xfs::trace;
 use crate::xfs::{
     FserrorEvent,
-    LockedMonitor, //
+    LockedMonitor,
+    ReportRcu, //
 };
 use kernel::prelude::*;
 use kernel::sync::atomic::{
@@ -43,6 +44,7 @@ use kernel::sync::atomic::{
 use kernel::sync::lock::spinlock::SpinLockGuard;
 use kernel::sync::poll::PollCondVar;
 use kernel::sync::{
+    CondVar,
     Mutex,
     Refcount,
     SpinLock, //
@@ -67,8 +69,9 @@ pub(crate) struct Events {
     queue: Queue,
     /// The monitor has detached: reports must leave the queue alone (its ring may be gone).
     detached: bool,
-    /// A reader may be asleep in `read` (cleared by the wake-up that wakes them all).
-    sleepers: bool,
+    /// Readers asleep in `read`; each counts itself in before it sleeps and out once awake,
+    /// both under this lock.
+    sleepers: u32,
     /// The file has been polled: poll and epoll waiters cannot be counted, so from then on
     /// every new record wakes the wait queue, as the C monitor always does.
     polled: bool,
@@ -98,11 +101,18 @@ pub(crate) struct Monitor {
     cookie: Atomic<usize>,
     /// Device number of the filesystem, for fdinfo after unmount.
     dev: u32,
-    /// Readers and pollers wait here for records or the detach.  Never dropped: see
-    /// [`Monitor::put`].
+    /// Pollers wait here for records or the detach.  Never dropped: see [`Monitor::put`].
     #[pin]
     wait: PollCondVar,
-    /// The reader's output buffer; its lock serialises readers, as `inode_lock` does in C.
+    /// Blocked readers wait here, as exclusive waiters, for records or the detach.  Apart from
+    /// `wait`, so that a reader cannot take the one exclusive wake-up meant for an
+    /// `EPOLLEXCLUSIVE` poller, nor such a poller the one meant for a reader.  Never dropped,
+    /// as `wait`.
+    #[pin]
+    readers: CondVar,
+    /// The reader's output buffer; its lock serialises the readers of this monitor.  (C takes
+    /// `inode_lock()` of the one anonymous inode that all monitor files share, so it serialises
+    /// the readers of every monitor of the system.)
     #[pin]
     out: Mutex<OutBuf>,
     /// `out.pending()`, for waiting and polling without `out`'s lock.
@@ -127,24 +137,31 @@ struct Reporting<'a> {
     live: Live,
     /// The records queued before the report, to tell whether it queued one.
     records: u64,
+    /// Dropped after `events` (fields drop in order): on `PREEMPT_RT`, the RCU read-side
+    /// critical section that keeps the monitor allocated until the lock is released.
+    _rcu: ReportRcu,
 }
 
 impl<'a> Reporting<'a> {
     /// Starts a report with `events`, the lock of `this`'s queue, unless the monitor has
     /// detached: then a report must not touch the queue, whose ring may be freed (see
-    /// [`Monitor::detach`] and [`Monitor::put`]), and `events` is released.
+    /// [`Monitor::detach`] and [`Monitor::put`]), and `events` is released, then `rcu`, which
+    /// was entered before the lock was taken.
     #[inline(always)]
-    fn new(this: &'a Monitor, events: SpinLockGuard<'a, Events>) -> Option<Self> {
-        if events.detached {
-            return None;
-        }
-        let records = events.queue.records();
-        Some(Self {
+    fn new(this: &'a Monitor, events: SpinLockGuard<'a, Events>, rcu: ReportRcu) -> Option<Self> {
+        let mut r = Self {
             this,
             live: this.live(),
-            records,
+            records: 0,
             events,
-        })
+            _rcu: rcu,
+        };
+        if r.events.detached {
+            // Dropping `r` releases the lock, then leaves the section that outlasts it.
+            return None;
+        }
+        r.records = r.events.queue.records();
+        Some(r)
     }
 
     /// Ends the report whose outcome was `outcome`: wakes whoever waits for a new or merged
@@ -158,8 +175,13 @@ impl<'a> Reporting<'a> {
     /// wake callbacks run under the wait queue's lock never take `events`).
     #[inline(always)]
     fn finish(mut self, outcome: Outcome) -> Outcome {
-        // Wake for a new record (a new LOST record, too), as C does.  Blocked readers registered
-        // under this lock; pollers cannot be counted, so once polled, always.
+        // Wake for a new record (a new LOST record, too), as C does: the pollers as C's
+        // `wake_up()` does (every poller and one `EPOLLEXCLUSIVE` entry), and one blocked
+        // reader, where C wakes them all (they wait non-exclusively) and all but one find
+        // nothing.  The reader woken reads what there is and, if it leaves data behind (a short
+        // buffer, a fault, an allocation failure), wakes the next one on its way out (see
+        // `read`).  Blocked readers count themselves under this lock; pollers cannot be
+        // counted, so once polled, always.
         //
         // C also wakes for every merge.  A merge changes a record that was already queued, so
         // the queue was readable before it: a blocked reader (it sleeps only on an empty queue)
@@ -177,10 +199,13 @@ impl<'a> Reporting<'a> {
         let events = &mut *self.events;
         let news = events.queue.records() != self.records;
         let edge = !matches!(outcome, Outcome::Ignored) && events.polled_since_wake;
-        if (news && (events.sleepers || events.polled)) || edge {
-            events.sleepers = false;
+        if (news && events.polled) || edge {
             events.polled_since_wake = false;
-            self.this.wait.notify_all();
+            // `wake_up()`: every non-exclusive poller and one `EPOLLEXCLUSIVE` entry.
+            self.this.wait.notify_one();
+        }
+        if news && events.sleepers > 0 {
+            self.this.readers.notify_one();
         }
         outcome
     }

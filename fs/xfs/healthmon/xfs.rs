@@ -121,7 +121,8 @@ pub(crate) mod trace;
 pub(crate) use attach::{
     free_rcu,
     AttachLock,
-    LockedMonitor, //
+    LockedMonitor,
+    ReportRcu, //
 };
 #[cfg(CONFIG_KUNIT = "y")]
 pub(crate) use kunit::{

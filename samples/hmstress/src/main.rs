@@ -27,11 +27,14 @@
 //! hmstress MOUNT lossy N      N reports while every kmalloc-64 allocation fails (failslab)
 //! hmstress MOUNT fuzz SEED CALLS
 //!                             seeded random ioctls and reads, one transcript line per call
+//! hmstress MOUNT wakeone N    8 readers blocked in read() and 8 threads in epoll_wait() on
+//!                             EPOLLEXCLUSIVE entries, N single reports: how many wake per record
 //! ```
 
 #[path = "../../hmprobe/src/v0.rs"]
 #[allow(dead_code, unused_imports)]
 mod v0;
+mod wake;
 
 use std::fs::File;
 use std::fs::OpenOptions;
@@ -1297,6 +1300,7 @@ fn run(args: &[String]) -> Res<()> {
         "enomem" => enomem(&Fs::open(mount)?),
         "lossy" => lossy(&Fs::open(mount)?, n(3)?),
         "fuzz" => fuzz(&Fs::open(mount)?, n(3)?, n(4)?),
+        "wakeone" => wake::wakeone(&mut Fs::open(mount)?, n(3)?),
         other => Err(format!("unknown command {other}")),
     }
 }

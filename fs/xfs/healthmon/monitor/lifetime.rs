@@ -36,6 +36,7 @@ use crate::xfs::{
     Mount, //
 };
 use core::ptr::NonNull;
+use kernel::new_condvar;
 use kernel::new_poll_condvar;
 use kernel::prelude::*;
 use kernel::sync::atomic::{
@@ -98,7 +99,7 @@ impl Monitor {
         let events = Events {
             queue: Queue::new(verbose, Live { dev })?,
             detached: false,
-            sleepers: false,
+            sleepers: 0,
             polled: false,
             polled_since_wake: false,
         };
@@ -109,6 +110,7 @@ impl Monitor {
                 cookie: Atomic::new(0),
                 dev,
                 wait <- new_poll_condvar!("xfs_healthmon::wait"),
+                readers <- new_condvar!("xfs_healthmon::readers"),
                 out <- new_mutex!(OutBuf::new(), "xfs_healthmon::out"),
                 buffered: Atomic::new(0),
             }),
@@ -156,7 +158,8 @@ impl Monitor {
         // SAFETY: Nothing but reports that found it in an RCU read-side critical section can
         // reach the monitor now, and the memory is freed after they are gone.  What is freed
         // without being dropped: the refcount, the atomics and the locks, which own nothing,
-        // `Events`, whose ring is gone, and `wait`.
+        // `Events`, whose ring is gone, `readers` (a `CondVar` has no destructor, and readers
+        // hold the file while they sleep), and `wait`.
         // For `wait` this deliberately waives the drop of pinned data: `PollCondVar`'s
         // destructor wakes pollfree waiters and waits a whole grace period (synchronize_rcu),
         // which made every close cost milliseconds, and neither is needed.  epoll removes its
@@ -182,10 +185,12 @@ impl Monitor {
     /// the lock is held.
     #[inline(always)]
     pub(super) unsafe fn found<'a>(found: LockedMonitor) -> Option<Reporting<'a>> {
-        let ptr = found.into_locked().cast::<Monitor>();
+        let (ptr, rcu) = found.into_locked();
+        let ptr = ptr.cast::<Monitor>();
         // SAFETY: The monitor stays allocated while its queue lock is held (that lock is an RCU
-        // read-side critical section, and the memory is freed a grace period after the monitor
-        // was retracted from the mount it was found on).  The lock is held until the
+        // read-side critical section, on `PREEMPT_RT` together with `rcu`, which the `Reporting`
+        // keeps until after the release; and the memory is freed a grace period after the
+        // monitor was retracted from the mount it was found on).  The lock is held until the
         // `Reporting`, which holds its guard, is dropped.  `this` (and the guard's reference to
         // the lock) stay in the caller's scope until then, just past the unlock, as the
         // reference of any lock guard whose release may let the memory go does; nothing is read
@@ -194,7 +199,7 @@ impl Monitor {
         // SAFETY: `found` held the spinlock at the monitor's address, which is that of
         // `this.events` (checked at compile time), and handed it to us.
         let events = unsafe { Guard::new(&this.events, ()) };
-        Reporting::new(this, events)
+        Reporting::new(this, events, rcu)
     }
 
     /// A reference to the monitor attached to `mp`, if any, for the unmount.
@@ -277,6 +282,7 @@ impl Monitor {
         // asleep, to be woken here.
         this.events.lock().detached = true;
         this.wait.notify_all();
+        this.readers.notify_all();
         trace::monitor(trace::Kind::Detach, || this.trace_mon());
         // SAFETY: The mount's reference, taken by `attach`, is given up now that its pointer is
         // retracted; `this` keeps the monitor alive for our caller.

@@ -41,8 +41,11 @@ impl OutBuf {
     }
 
     /// The buffer size the C monitor picks for a first read of `count` bytes.
+    #[allow(clippy::manual_clamp)]
     fn size_for(count: usize) -> usize {
-        count.clamp(kernel::page::PAGE_SIZE, MAX_OUTBUF)
+        // C's `min(64 KiB, max(PAGE_SIZE, count))`, which is 64 KiB on a page size above that,
+        // where `clamp()`, which clippy suggests, would panic.
+        count.max(kernel::page::PAGE_SIZE).min(MAX_OUTBUF)
     }
 
     /// Allocates the buffer on the first read, falling back to one page as C does.
@@ -127,10 +130,11 @@ impl Monitor {
             if signalled {
                 return Err(ERESTARTSYS);
             }
-            // Registered under the lock, before the waiter drops it: a report that queues
-            // after that sees the flag and wakes us.
-            events.sleepers = true;
-            signalled = self.wait.wait_interruptible(&mut events);
+            // Counted under the lock, before the waiter drops it: a report that queues after
+            // that sees the count and wakes a reader.
+            events.sleepers += 1;
+            signalled = self.readers.wait_interruptible(&mut events);
+            events.sleepers -= 1;
         }
     }
 
@@ -191,6 +195,28 @@ impl Monitor {
     /// them all, C returns 0, which a reader such as `xfs_healer` takes for the end of the
     /// stream; this one waits again (or fails with EAGAIN when non-blocking).
     pub(crate) fn read(
+        &self,
+        to: &mut IovIterDest<'_>,
+        nonblock: bool,
+        masks: &impl MaskMap,
+    ) -> Result<usize> {
+        let result = self.read_inner(to, nonblock, masks);
+        self.wake_next_reader();
+        result
+    }
+
+    /// A new record wakes one blocked reader: if this one leaves something to read (its buffer
+    /// was short, its copy faulted, its allocation failed), the next one is woken now, as
+    /// `pipe_read()` does, where C would have woken them all with the record.
+    fn wake_next_reader(&self) {
+        let events = self.events.lock();
+        if events.sleepers > 0 && self.has_data_locked(&events) {
+            self.readers.notify_one();
+        }
+    }
+
+    /// [`Monitor::read`] but for the wake-up of the next reader.
+    fn read_inner(
         &self,
         to: &mut IovIterDest<'_>,
         nonblock: bool,
@@ -280,6 +306,7 @@ mod tests {
     use crate::monitor::MonitorRef;
     use crate::monitor::Reporting;
     use crate::queue::Outcome;
+    use crate::xfs::ReportRcu;
     use kernel::bindings;
     use kernel::iov::IovIterDest;
     use kernel::page::PAGE_SIZE;
@@ -313,7 +340,8 @@ mod tests {
 
     /// Reports `event` as the report functions do, without a mount.
     fn push(hm: &Monitor, event: Event) -> Outcome {
-        let Some(mut r) = Reporting::new(hm, hm.events.lock()) else {
+        let rcu = ReportRcu::enter();
+        let Some(mut r) = Reporting::new(hm, hm.events.lock(), rcu) else {
             return Outcome::Ignored;
         };
         let outcome = r.events.queue.push(event, r.live);

@@ -64,6 +64,40 @@ impl Drop for AttachLock {
     }
 }
 
+/// On `PREEMPT_RT`, an RCU read-side critical section that a report holds from before it looks
+/// for its monitor until after it has released the monitor's report lock; elsewhere nothing.
+///
+/// Outside `PREEMPT_RT` a held spinlock disables preemption, which is itself an RCU read-side
+/// critical section up to and including the release, so the monitor (freed a grace period after
+/// its last reference goes) stays allocated for as long as its lock is held.  On `PREEMPT_RT`
+/// `spinlock_t` sleeps: `rt_spin_lock()` enters an RCU read-side critical section and
+/// `rt_spin_unlock()` leaves it, and only some trees (7.2.13's `kernel/locking/spinlock_rt.c`)
+/// leave it after the lock is released.  Where it is left before, a reporter preempted between
+/// the two could see the monitor freed and write the release into freed memory; this section,
+/// left only after the release, keeps the memory whatever the tree's order.
+#[cfg(CONFIG_PREEMPT_RT)]
+pub(crate) struct ReportRcu {
+    _guard: kernel::sync::rcu::Guard,
+}
+
+/// See the `PREEMPT_RT` definition: here holding the report lock is enough.
+#[cfg(not(CONFIG_PREEMPT_RT))]
+pub(crate) struct ReportRcu;
+
+impl ReportRcu {
+    /// Enters the section (on `PREEMPT_RT`; elsewhere this costs nothing).
+    #[inline(always)]
+    pub(crate) fn enter() -> Self {
+        #[cfg(CONFIG_PREEMPT_RT)]
+        let rcu = ReportRcu {
+            _guard: kernel::sync::rcu::read_lock(),
+        };
+        #[cfg(not(CONFIG_PREEMPT_RT))]
+        let rcu = ReportRcu;
+        rcu
+    }
+}
+
 /// The monitor published on a mount, found with its report lock held: the spinlock at the
 /// start of the monitor, which this guard releases when dropped unless
 /// [`LockedMonitor::into_locked`] hands it on.
@@ -71,14 +105,17 @@ impl Drop for AttachLock {
 /// Finding it takes one call of a shim, which looks at the mount's pointer first without any
 /// lock (most mounts have no monitor, and then a report costs that one call), and otherwise
 /// reads it in an RCU read-side critical section and takes the spinlock before the section ends.
-/// Holding a spinlock is an RCU read-side critical section too, so the monitor stays allocated
-/// for as long as its lock is held, even if its last reference is gone.
+/// Holding a spinlock is an RCU read-side critical section too (on `PREEMPT_RT` with the
+/// [`ReportRcu`] this guard holds, entered before the lookup and left after the release), so
+/// the monitor stays allocated for as long as its lock is held, even if its last reference is
+/// gone.
 ///
 /// # Invariants
 ///
 /// `self.0` was read from a mount's `m_healthmon` in an RCU read-side critical section, and this
-/// object holds the spinlock at that address, taken within that section.
-pub(crate) struct LockedMonitor(NonNull<raw::xfs_hm_monitor>, NotThreadSafe);
+/// object holds the spinlock at that address, taken within that section; `self.1` was entered
+/// before that section.
+pub(crate) struct LockedMonitor(NonNull<raw::xfs_hm_monitor>, ReportRcu, NotThreadSafe);
 
 impl LockedMonitor {
     /// Takes over the lock held by a shim's non-NULL result.
@@ -86,26 +123,30 @@ impl LockedMonitor {
     /// # Safety
     ///
     /// `hm` is NULL or the result of one of the `xfs_hm_*report_lock()` shims, whose lock the
-    /// caller hands over.
+    /// caller hands over, called after `rcu` was entered.
     #[inline]
-    pub(super) unsafe fn new(hm: *mut raw::xfs_hm_monitor) -> Option<Self> {
-        // INVARIANT: The shims return non-NULL only with the monitor's lock held, for us.
-        NonNull::new(hm).map(|hm| LockedMonitor(hm, NotThreadSafe))
+    pub(super) unsafe fn new(rcu: ReportRcu, hm: *mut raw::xfs_hm_monitor) -> Option<Self> {
+        // INVARIANT: The shims return non-NULL only with the monitor's lock held, for us, and the
+        // caller entered `rcu` before calling them.
+        NonNull::new(hm).map(|hm| LockedMonitor(hm, rcu, NotThreadSafe))
     }
 
     /// Hands the held lock on to the caller, who must release it (through a lock guard of the
-    /// spinlock at the returned address) and may use the monitor only until then.
+    /// spinlock at the returned address) before dropping the returned [`ReportRcu`], and may use
+    /// the monitor only until the release.
     #[inline]
-    pub(crate) fn into_locked(self) -> NonNull<raw::xfs_hm_monitor> {
-        let hm = self.0;
-        core::mem::forget(self);
-        hm
+    pub(crate) fn into_locked(self) -> (NonNull<raw::xfs_hm_monitor>, ReportRcu) {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so its `ReportRcu` is moved out exactly once.
+        let rcu = unsafe { core::ptr::read(&this.1) };
+        (this.0, rcu)
     }
 }
 
 impl Drop for LockedMonitor {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant we hold the spinlock at this address, released here.
+        // SAFETY: By the type invariant we hold the spinlock at this address, released here;
+        // the `ReportRcu` field is dropped after this, once the release is done.
         unsafe { shim::xfs_hm_report_unlock(self.0.as_ptr()) }
     }
 }

@@ -5,6 +5,7 @@
 use super::raw;
 use super::shim;
 use super::LockedMonitor;
+use super::ReportRcu;
 use core::ptr::NonNull;
 use kernel::bindings;
 use kernel::ffi::c_int;
@@ -62,8 +63,10 @@ impl Mount {
     /// The monitor published on the mount, with its report lock held.
     #[inline]
     pub(crate) fn report_lock(&self) -> Option<LockedMonitor> {
-        // SAFETY: A live mount; the result, with the lock it holds, is handed over.
-        unsafe { LockedMonitor::new(shim::xfs_hm_report_lock(self.as_ptr())) }
+        let rcu = ReportRcu::enter();
+        // SAFETY: A live mount; the result, with the lock it holds, is handed over, and `rcu` was
+        // entered before the call.
+        unsafe { LockedMonitor::new(rcu, shim::xfs_hm_report_lock(self.as_ptr())) }
     }
 
     /// The mount's superblock (set for the mount's whole life).
@@ -99,10 +102,11 @@ impl Inode {
     #[inline]
     pub(crate) fn report_lock(&self) -> Option<(LockedMonitor, u64, u32)> {
         let (mut ino, mut gen) = (0, 0);
+        let rcu = ReportRcu::enter();
         // SAFETY: A live inode, and the others valid places to write.
         let hm = unsafe { shim::xfs_hm_inode_report_lock(self.0.get(), &mut ino, &mut gen) };
-        // SAFETY: The shim's result, with the lock it holds.
-        Some((unsafe { LockedMonitor::new(hm) }?, ino, gen))
+        // SAFETY: The shim's result, with the lock it holds, called after `rcu` was entered.
+        Some((unsafe { LockedMonitor::new(rcu, hm) }?, ino, gen))
     }
 
     /// [`Inode::report_lock`] for file I/O error `p` on this inode, with the inode's and the
@@ -113,10 +117,11 @@ impl Inode {
         p: &FserrorEvent,
     ) -> Option<(LockedMonitor, FileIoFields)> {
         let mut f = FileIoFields::default();
+        let rcu = ReportRcu::enter();
         // SAFETY: A live inode and fserror event, and a valid place to write.
         let hm = unsafe { shim::xfs_hm_fileio_report_lock(self.0.get(), p.0.get(), &mut f) };
-        // SAFETY: The shim's result, with the lock it holds.
-        Some((unsafe { LockedMonitor::new(hm) }?, f))
+        // SAFETY: The shim's result, with the lock it holds, called after `rcu` was entered.
+        Some((unsafe { LockedMonitor::new(rcu, hm) }?, f))
     }
 }
 
@@ -144,10 +149,11 @@ impl Group {
     #[inline]
     pub(crate) fn report_lock(&self) -> Option<(LockedMonitor, u32, GroupKind)> {
         let (mut gno, mut kind) = (0, 0);
+        let rcu = ReportRcu::enter();
         // SAFETY: A live group, and the others valid places to write.
         let hm = unsafe { shim::xfs_hm_group_report_lock(self.0.get(), &mut gno, &mut kind) };
-        // SAFETY: The shim's result, with the lock it holds.
-        let found = unsafe { LockedMonitor::new(hm) }?;
+        // SAFETY: The shim's result, with the lock it holds, called after `rcu` was entered.
+        let found = unsafe { LockedMonitor::new(rcu, hm) }?;
         match kind {
             0 => Some((found, gno, GroupKind::Ag)),
             1 => Some((found, gno, GroupKind::Rtgroup)),
