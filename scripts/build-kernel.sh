@@ -31,7 +31,15 @@ frag=$KBUILD/.fragment
 kernel_fragment > "$frag"
 if [ ! -f "$KBUILD/.configured" ]; then
 	log "configuring the $XFSHM_KERNEL kernel $LINUX_VERSION ($(kernel_base) and the fragment) in $KBUILD"
-	if [ "$(kernel_base)" = allnoconfig ]; then
+	if [ "$XFSHM_KERNEL" = rt ]; then
+		# The test kernel's configuration, then the RT lines with olddefconfig.  (PREEMPT_RT
+		# needs EXPERT, and under EXPERT allnoconfig would switch off what is otherwise on
+		# without a prompt: BLOCK, FUTEX, EPOLL, ...)
+		XFSHM_KERNEL=test kernel_fragment > "$KBUILD/.fragment-test"
+		kmake -s KCONFIG_ALLCONFIG="$KBUILD/.fragment-test" allnoconfig
+		grep -E '^CONFIG_' "$TOP/scripts/kernel-rt.config" >> "$KBUILD/.config"
+		kmake -s olddefconfig
+	elif [ "$(kernel_base)" = allnoconfig ]; then
 		kmake -s KCONFIG_ALLCONFIG="$frag" allnoconfig
 	else
 		cp "$frag" "$KBUILD/.config"

@@ -73,6 +73,7 @@ kernel_fragment() {
 kernel_base() {
 	case $XFSHM_KERNEL in
 	bench) echo olddefconfig ;;
+	rt) echo "allnoconfig+rt" ;;
 	*) echo allnoconfig ;;
 	esac
 }
