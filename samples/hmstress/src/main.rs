@@ -115,15 +115,24 @@ fn gettid() -> i32 {
     unsafe { libc::gettid() }
 }
 
-/// Whether thread `tid` of this process sleeps in `read()`.
-fn blocked_in_read(tid: i32) -> bool {
+/// Whether thread `tid` of this process sleeps in a system call of `calls` (x86-64 numbers).
+fn sleeping_in(tid: i32, calls: &[&str]) -> bool {
     let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap_or_default();
     let state = stat
         .rsplit(')')
         .next()
         .and_then(|s| s.split_whitespace().next());
     let sys = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).unwrap_or_default();
-    state == Some("S") && sys.split_whitespace().next() == Some("0")
+    state == Some("S")
+        && sys
+            .split_whitespace()
+            .next()
+            .is_some_and(|n| calls.contains(&n))
+}
+
+/// Whether thread `tid` of this process sleeps in `read()`.
+fn blocked_in_read(tid: i32) -> bool {
+    sleeping_in(tid, &["0"])
 }
 
 /// Waits up to ten seconds for `cond`.

@@ -19,16 +19,10 @@ fn switches(tid: i32) -> u64 {
         .unwrap_or(0)
 }
 
-/// Whether thread `tid` of this process sleeps in `epoll_wait()` or `epoll_pwait()` (x86-64
-/// system call numbers, as `blocked_in_read()`'s).
+/// Whether thread `tid` of this process sleeps in `epoll_wait()`, `epoll_pwait()` or
+/// `epoll_pwait2()`.
 fn blocked_in_epoll(tid: i32) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap_or_default();
-    let state = stat
-        .rsplit(')')
-        .next()
-        .and_then(|s| s.split_whitespace().next());
-    let sys = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).unwrap_or_default();
-    state == Some("S") && matches!(sys.split_whitespace().next(), Some("232" | "281" | "441"))
+    sleeping_in(tid, &["232", "281", "441"])
 }
 
 /// An epoll instance watching `fd` for input, edge-triggered, with `EPOLLEXCLUSIVE`.
