@@ -179,9 +179,9 @@ impl<'a> Reporting<'a> {
         // `wake_up()` does (every poller and one `EPOLLEXCLUSIVE` entry), and one blocked
         // reader, where C wakes them all (they wait non-exclusively) and all but one find
         // nothing.  The reader woken reads what there is and, if it leaves data behind (a short
-        // buffer, a fault, an allocation failure), wakes the next one on its way out (see
-        // `read`).  Blocked readers count themselves under this lock; pollers cannot be
-        // counted, so once polled, always.
+        // buffer, a fault, an allocation failure), wakes the next one before it lets go of the
+        // buffer (see `finish_read`).  Blocked readers count themselves under this lock;
+        // pollers cannot be counted, so once polled, always.
         //
         // C also wakes for every merge.  A merge changes a record that was already queued, so
         // the queue was readable before it: a blocked reader (it sleeps only on an empty queue)

@@ -29,6 +29,8 @@
 //!                             seeded random ioctls and reads, one transcript line per call
 //! hmstress MOUNT wakeone N    8 readers blocked in read() and 8 threads in epoll_wait() on
 //!                             EPOLLEXCLUSIVE entries, N single reports: how many wake per record
+//! hmstress MOUNT passon N     two readers blocked in 32-byte reads, N single reports: the one
+//!                             woken must wake the other for the second half of the record
 //! ```
 
 #[path = "../../hmprobe/src/v0.rs"]
@@ -1310,6 +1312,7 @@ fn run(args: &[String]) -> Res<()> {
         "lossy" => lossy(&Fs::open(mount)?, n(3)?),
         "fuzz" => fuzz(&Fs::open(mount)?, n(3)?, n(4)?),
         "wakeone" => wake::wakeone(&mut Fs::open(mount)?, n(3)?),
+        "passon" => wake::passon(&mut Fs::open(mount)?, n(3)?),
         other => Err(format!("unknown command {other}")),
     }
 }

@@ -162,3 +162,62 @@ pub(crate) fn wakeone(fs: &mut Fs, rounds: u64) -> Res<()> {
     println!("wakeone: records read {}", got.load(SeqCst));
     Ok(())
 }
+
+/// Per round, two readers block in one `read()` of 32 bytes each and one record is reported:
+/// both must return with half of it.  The reader woken for the record takes the first half and
+/// must pass the wake-up on before it returns, as nothing else will wake the second reader
+/// (C wakes both with the record).
+pub(crate) fn passon(fs: &mut Fs, rounds: u64) -> Res<()> {
+    let hm = fs.monitor()?;
+    let fd = hm.0;
+    let mut buf = vec![0u8; 4096];
+    if !matches!(read_fd(fd, &mut buf), Got::Bytes(64)) {
+        return Err("no RUNNING record".into());
+    }
+    let mut whole = 0;
+    for i in 0..rounds {
+        let tids: Vec<Arc<AtomicI32>> = (0..2).map(|_| Arc::new(AtomicI32::new(0))).collect();
+        let halves: Vec<_> = tids
+            .iter()
+            .map(|tid| {
+                let tid = tid.clone();
+                std::thread::spawn(move || -> Res<Vec<u8>> {
+                    tid.store(gettid(), SeqCst);
+                    let mut half = vec![0u8; v0::V0_SIZE / 2];
+                    match read_fd(fd, &mut half) {
+                        Got::Bytes(n) if n == half.len() => Ok(half),
+                        Got::Bytes(n) => Err(format!("a reader got {n} bytes")),
+                        Got::Eof => Err("a reader got the end of the stream".into()),
+                        Got::Err(e) => Err(format!("reader: {}", errno_name(e))),
+                    }
+                })
+            })
+            .collect();
+        wait_for("both readers to sleep", || {
+            tids.iter().all(|t| {
+                let t = t.load(SeqCst);
+                t != 0 && blocked_in_read(t)
+            })
+        })?;
+        fs.driver(&format!("media F0 1 {} 1", i * 16))?;
+        for h in &halves {
+            wait_for("both readers to return", || h.is_finished())?;
+        }
+        let mut rec = Vec::new();
+        for h in halves {
+            rec.extend(h.join().map_err(|_| "reader panicked")??);
+        }
+        // Either reader may have taken either half.
+        let (a, b) = rec.split_at(v0::V0_SIZE / 2);
+        let swapped = [b, a].concat();
+        // `XFS_HEALTH_MONITOR_TYPE_MEDIA_ERROR`.
+        let media = |r: &[u8]| v0::Record::parse(r).ty == 7;
+        if media(&rec) || media(&swapped) {
+            whole += 1;
+        } else {
+            eprintln!("passon: round {i}: the halves make no record");
+        }
+    }
+    println!("passon: {whole} of {rounds} records read in halves by two readers");
+    Ok(())
+}

@@ -138,13 +138,6 @@ impl Monitor {
         }
     }
 
-    /// Whether the stream has ended: detached, and nothing queued or buffered.  `out` is the
-    /// reader's buffer, whose lock the caller holds.
-    fn at_end(&self, out: &OutBuf) -> bool {
-        let events = self.events.lock();
-        events.detached && events.queue.is_empty() && out.pending() == 0
-    }
-
     /// Formats queued records into `out` while they fit.  The queue lock is dropped and taken
     /// again every `READ_BATCH` records, so that a large read never keeps reporters spinning
     /// for long.
@@ -200,28 +193,6 @@ impl Monitor {
         nonblock: bool,
         masks: &impl MaskMap,
     ) -> Result<usize> {
-        let result = self.read_inner(to, nonblock, masks);
-        self.wake_next_reader();
-        result
-    }
-
-    /// A new record wakes one blocked reader: if this one leaves something to read (its buffer
-    /// was short, its copy faulted, its allocation failed), the next one is woken now, as
-    /// `pipe_read()` does, where C would have woken them all with the record.
-    fn wake_next_reader(&self) {
-        let events = self.events.lock();
-        if events.sleepers > 0 && self.has_data_locked(&events) {
-            self.readers.notify_one();
-        }
-    }
-
-    /// [`Monitor::read`] but for the wake-up of the next reader.
-    fn read_inner(
-        &self,
-        to: &mut IovIterDest<'_>,
-        nonblock: bool,
-        masks: &impl MaskMap,
-    ) -> Result<usize> {
         loop {
             let mut out = if nonblock {
                 if !self.has_data() {
@@ -235,15 +206,19 @@ impl Monitor {
             if out.size() == 0 {
                 if let Err(e) = out.alloc(to.len()) {
                     trace::monitor(trace::Kind::ReadFinish, || self.trace_mon());
+                    self.finish_read(&out, true);
                     return Err(e);
                 }
             }
             trace::monitor(trace::Kind::ReadStart, || self.trace_mon());
             let result = self.read_locked(&mut out, to, masks);
             trace::monitor(trace::Kind::ReadFinish, || self.trace_mon());
-            self.buffered.store(out.pending(), Relaxed);
+            // A reader that stopped short of what it could take (its buffer filled, or the
+            // copy faulted) may leave records behind; one that stopped with room left found
+            // the queue empty, and whatever came after woke a reader of its own.
+            let at_end = self.finish_read(&out, to.is_empty() || result.is_err());
             match result {
-                Ok(0) if !to.is_empty() && !self.at_end(&out) => {
+                Ok(0) if !to.is_empty() && !at_end => {
                     if nonblock {
                         return Err(EAGAIN);
                     }
@@ -257,6 +232,22 @@ impl Monitor {
                 result => return result,
             }
         }
+    }
+
+    /// Ends a hold of the reader's buffer `out`: publishes what is left in it and, if this
+    /// reader `stopped_short` and leaves something to read, wakes the next blocked reader, as
+    /// `pipe_read()` does.  A new record wakes one reader only, where C wakes them all, so a
+    /// reader that leaves it half read (a short buffer, a fault, an allocation failure) must
+    /// pass the wake-up on; deciding here, under `out`, means that a reader that took nothing
+    /// (a non-blocking one that found no records, or one that found them taken) never wakes
+    /// another.  Says whether the stream has ended: detached, and nothing queued or buffered.
+    fn finish_read(&self, out: &OutBuf, stopped_short: bool) -> bool {
+        let events = self.events.lock();
+        self.buffered.store(out.pending(), Relaxed);
+        if stopped_short && events.sleepers > 0 && self.has_data_locked(&events) {
+            self.readers.notify_one();
+        }
+        events.detached && events.queue.is_empty() && out.pending() == 0
     }
 
     /// Fires `xfs_healthmon_copybuf` before a copy from `out` to `to`.
