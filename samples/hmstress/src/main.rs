@@ -29,8 +29,10 @@
 //!                             seeded random ioctls and reads, one transcript line per call
 //! hmstress MOUNT wakeone N    8 readers blocked in read() and 8 threads in epoll_wait() on
 //!                             EPOLLEXCLUSIVE entries, N single reports: how many wake per record
-//! hmstress MOUNT passon N     two readers blocked in 32-byte reads, N single reports: the one
-//!                             woken must wake the other for the second half of the record
+//! hmstress MOUNT passon N [fault]
+//!                             two readers blocked in 32-byte reads, N single reports: the one
+//!                             woken must wake the other for the second half of the record;
+//!                             with fault, 64-byte reads that fault after 32 bytes
 //! ```
 
 #[path = "../../hmprobe/src/v0.rs"]
@@ -1054,14 +1056,15 @@ fn lossy(fs: &Fs, n: u64) -> Res<()> {
 }
 
 /// A page mapped PROT_NONE right after `len` readable and writable bytes (or read-only ones).
-struct Pages {
-    base: *mut u8,
+pub(crate) struct Pages {
+    /// The first page.
+    pub(crate) base: *mut u8,
     size: usize,
 }
 
 impl Pages {
     /// Two pages: the first readable (and writable unless `ro`), the second unmapped.
-    fn new(ro: bool) -> Pages {
+    pub(crate) fn new(ro: bool) -> Pages {
         let size = 2 * 4096;
         // SAFETY: A fresh anonymous mapping; the second page is then made inaccessible.
         unsafe {
@@ -1312,7 +1315,7 @@ fn run(args: &[String]) -> Res<()> {
         "lossy" => lossy(&Fs::open(mount)?, n(3)?),
         "fuzz" => fuzz(&Fs::open(mount)?, n(3)?, n(4)?),
         "wakeone" => wake::wakeone(&mut Fs::open(mount)?, n(3)?),
-        "passon" => wake::passon(&mut Fs::open(mount)?, n(3)?),
+        "passon" => wake::passon(&mut Fs::open(mount)?, n(3)?, arg(4) == Ok("fault")),
         other => Err(format!("unknown command {other}")),
     }
 }

@@ -166,8 +166,10 @@ pub(crate) fn wakeone(fs: &mut Fs, rounds: u64) -> Res<()> {
 /// Per round, two readers block in one `read()` of 32 bytes each and one record is reported:
 /// both must return with half of it.  The reader woken for the record takes the first half and
 /// must pass the wake-up on before it returns, as nothing else will wake the second reader
-/// (C wakes both with the record).
-pub(crate) fn passon(fs: &mut Fs, rounds: u64) -> Res<()> {
+/// (C wakes both with the record).  With `fault`, each reader asks for 64 bytes into a buffer
+/// of which only the first 32 are mapped: the copy faults after the first half, and the
+/// reader returns 32 bytes with the second half still buffered, which it must pass on too.
+pub(crate) fn passon(fs: &mut Fs, rounds: u64, fault: bool) -> Res<()> {
     let hm = fs.monitor()?;
     let fd = hm.0;
     let mut buf = vec![0u8; 4096];
@@ -177,15 +179,40 @@ pub(crate) fn passon(fs: &mut Fs, rounds: u64) -> Res<()> {
     let mut whole = 0;
     for i in 0..rounds {
         let tids: Vec<Arc<AtomicI32>> = (0..2).map(|_| Arc::new(AtomicI32::new(0))).collect();
+        // Each reader's last 32 mapped bytes, followed by an unmapped page.
+        let pages = [Pages::new(false), Pages::new(false)];
         let halves: Vec<_> = tids
             .iter()
-            .map(|tid| {
+            .zip(&pages)
+            .map(|(tid, pages)| {
                 let tid = tid.clone();
+                // SAFETY: The first page of `pages` is mapped; this is its last 32 bytes.
+                let edge = unsafe { pages.base.add(4096 - v0::V0_SIZE / 2) } as usize;
                 std::thread::spawn(move || -> Res<Vec<u8>> {
                     tid.store(gettid(), SeqCst);
-                    let mut half = vec![0u8; v0::V0_SIZE / 2];
-                    match read_fd(fd, &mut half) {
-                        Got::Bytes(n) if n == half.len() => Ok(half),
+                    let half = v0::V0_SIZE / 2;
+                    let n = if fault {
+                        // SAFETY: Asks for a whole record at `edge`, of which the kernel can
+                        // write the first half only; `pages` outlives the thread, which is
+                        // joined below.
+                        unsafe { libc::read(fd, edge as *mut libc::c_void, v0::V0_SIZE) }
+                    } else {
+                        // SAFETY: `edge` is writable for `half` bytes.
+                        unsafe { libc::read(fd, edge as *mut libc::c_void, half) }
+                    };
+                    let got = match n {
+                        n if n < 0 => Got::Err(errno()),
+                        0 => Got::Eof,
+                        n => Got::Bytes(n as usize),
+                    };
+                    match got {
+                        Got::Bytes(n) if n == half => {
+                            // SAFETY: The kernel wrote `half` bytes at `edge`.
+                            Ok(
+                                unsafe { std::slice::from_raw_parts(edge as *const u8, half) }
+                                    .to_vec(),
+                            )
+                        }
                         Got::Bytes(n) => Err(format!("a reader got {n} bytes")),
                         Got::Eof => Err("a reader got the end of the stream".into()),
                         Got::Err(e) => Err(format!("reader: {}", errno_name(e))),
@@ -218,6 +245,7 @@ pub(crate) fn passon(fs: &mut Fs, rounds: u64) -> Res<()> {
             eprintln!("passon: round {i}: the halves make no record");
         }
     }
-    println!("passon: {whole} of {rounds} records read in halves by two readers");
+    let how = if fault { "faulting " } else { "" };
+    println!("passon: {whole} of {rounds} records read in halves by two {how}readers");
     Ok(())
 }

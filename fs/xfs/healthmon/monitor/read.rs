@@ -213,10 +213,12 @@ impl Monitor {
             trace::monitor(trace::Kind::ReadStart, || self.trace_mon());
             let result = self.read_locked(&mut out, to, masks);
             trace::monitor(trace::Kind::ReadFinish, || self.trace_mon());
-            // A reader that stopped short of what it could take (its buffer filled, or the
-            // copy faulted) may leave records behind; one that stopped with room left found
-            // the queue empty, and whatever came after woke a reader of its own.
-            let at_end = self.finish_read(&out, to.is_empty() || result.is_err());
+            // A reader that stopped short of what it could take (its destination filled, or
+            // the copy faulted, perhaps after copying part) may leave records or bytes behind.
+            // One that stopped with room left and nothing buffered found the queue empty, and
+            // whatever came after woke a reader of its own.
+            let stopped_short = to.is_empty() || out.pending() > 0 || result.is_err();
+            let at_end = self.finish_read(&out, stopped_short);
             match result {
                 Ok(0) if !to.is_empty() && !at_end => {
                     if nonblock {
