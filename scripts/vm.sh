@@ -110,9 +110,6 @@ flock -u 8
 	printf 'XFSHM_KERNEL=%q\n' "$XFSHM_KERNEL"
 	printf 'XFSHM_INTERACTIVE=%q\n' "$([ $# -eq 0 ] && echo 1 || echo 0)"
 	printf 'XFSHM_ROOT=%q\n' "$systemd"
-	# Under -icount the guest has hung in ACPI power-off (seen twice, after its results were
-	# written): there it ends with a reboot, which -no-reboot turns into QEMU's exit.
-	case ${XFSHM_QEMU_ARGS:-} in *icount*) echo XFSHM_EXIT=reboot ;; esac
 } > "$RUN/env"
 if [ $# -gt 0 ]; then
 	printf '%q ' "$@" > "$RUN/cmd"
