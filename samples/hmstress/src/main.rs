@@ -33,8 +33,12 @@
 //!                             two readers blocked in 32-byte reads, N single reports: the one
 //!                             woken must wake the other for the second half of the record;
 //!                             with fault, 64-byte reads that fault after 32 bytes
+//! hmstress MOUNT rtwindow SEED N
+//!                             N monitors opened and closed by a SCHED_FIFO thread that moves
+//!                             from CPU to CPU, preempting kernel threads that report
 //! ```
 
+mod rtwindow;
 #[path = "../../hmprobe/src/v0.rs"]
 #[allow(dead_code, unused_imports)]
 mod v0;
@@ -648,15 +652,18 @@ fn churn_reader(fd: i32, style: Style, seed: u64, stop: &AtomicBool) -> Res<u64>
     Ok(got)
 }
 
-/// Monitors created, read, checked and closed while kernel threads report.
-fn churn(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
-    catch_sigusr1();
-    let mut rng = Rng::new(seed);
-    let stop_reports = Arc::new(AtomicBool::new(false));
-    let reports = Arc::new(AtomicU64::new(0));
-    // The reporter: one driver `bench` command after another, each 1-4 kernel threads.
-    let reporter = {
-        let (stop, reports) = (stop_reports.clone(), reports.clone());
+/// Reports from kernel threads until stopped: one driver `bench` command after another, each
+/// 1-4 kernel threads reporting 100-2099 events of a random kind, merging or distinct.
+struct Reporter {
+    stop: Arc<AtomicBool>,
+    commands: Arc<AtomicU64>,
+    thread: std::thread::JoinHandle<Res<()>>,
+}
+
+impl Reporter {
+    fn start(fs: &Fs, seed: u64) -> Reporter {
+        let stop = Arc::new(AtomicBool::new(false));
+        let commands = Arc::new(AtomicU64::new(0));
         let mut rng = Rng::new(seed ^ 0x5eed);
         let cmds: Vec<String> = (0..64)
             .map(|_| {
@@ -671,25 +678,47 @@ fn churn(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
             })
             .collect();
         let files: Vec<i32> = fs.files.iter().map(|f| f.as_raw_fd()).collect();
-        std::thread::spawn(move || -> Res<()> {
-            let mut i = 0;
-            while !stop.load(SeqCst) {
-                let cmd = cmds[i % cmds.len()]
-                    .replace("F0", &files[0].to_string())
-                    .replace("F1", &files[1].to_string());
-                let mut ctl = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(DRIVER_CTL)
-                    .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
-                ctl.write_all(cmd.as_bytes())
-                    .map_err(|e| format!("driver command '{cmd}': {e}"))?;
-                reports.fetch_add(1, SeqCst);
-                i += 1;
-            }
-            Ok(())
-        })
-    };
+        let thread = {
+            let (stop, commands) = (stop.clone(), commands.clone());
+            std::thread::spawn(move || -> Res<()> {
+                let mut i = 0;
+                while !stop.load(SeqCst) {
+                    let cmd = cmds[i % cmds.len()]
+                        .replace("F0", &files[0].to_string())
+                        .replace("F1", &files[1].to_string());
+                    let mut ctl = OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .open(DRIVER_CTL)
+                        .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
+                    ctl.write_all(cmd.as_bytes())
+                        .map_err(|e| format!("driver command '{cmd}': {e}"))?;
+                    commands.fetch_add(1, SeqCst);
+                    i += 1;
+                }
+                Ok(())
+            })
+        };
+        Reporter {
+            stop,
+            commands,
+            thread,
+        }
+    }
+
+    /// Stops after the command under way; the number of commands run.
+    fn stop(self) -> Res<u64> {
+        self.stop.store(true, SeqCst);
+        self.thread.join().map_err(|_| "reporter panicked")??;
+        Ok(self.commands.load(SeqCst))
+    }
+}
+
+/// Monitors created, read, checked and closed while kernel threads report.
+fn churn(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
+    catch_sigusr1();
+    let mut rng = Rng::new(seed);
+    let reporter = Reporter::start(fs, seed);
     let mut total = 0u64;
     for round in 0..rounds {
         let hm = fs
@@ -742,12 +771,8 @@ fn churn(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
         balanced(hm.0).map_err(|e| format!("reopen {i}: {e}"))?;
         reopened += 1;
     }
-    stop_reports.store(true, SeqCst);
-    reporter.join().map_err(|_| "reporter panicked")??;
-    eprintln!(
-        "churn: {rounds} rounds, {reopened} reopens, {} driver commands, {total} records read",
-        reports.load(SeqCst)
-    );
+    let commands = reporter.stop()?;
+    eprintln!("churn: {rounds} rounds, {reopened} reopens, {commands} driver commands, {total} records read");
     println!("churn: {rounds} monitors read and closed with reports in flight, all balanced");
     println!(
         "churn: end of stream while attached: {}",
@@ -1315,6 +1340,7 @@ fn run(args: &[String]) -> Res<()> {
         "lossy" => lossy(&Fs::open(mount)?, n(3)?),
         "fuzz" => fuzz(&Fs::open(mount)?, n(3)?, n(4)?),
         "wakeone" => wake::wakeone(&mut Fs::open(mount)?, n(3)?),
+        "rtwindow" => rtwindow::rtwindow(&Fs::open(mount)?, n(3)?, n(4)?),
         "passon" => wake::passon(&mut Fs::open(mount)?, n(3)?, arg(4) == Ok("fault")),
         other => Err(format!("unknown command {other}")),
     }
