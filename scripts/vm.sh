@@ -145,6 +145,16 @@ fi
 # access from an interrupt in identify_cpu(), each time before anything of ours was loaded.  Each
 # such boot's log is kept as console.boot-N.log and named on stderr; a report after init still
 # fails the run.
+# The rt kernel has no KASAN: slub_debug poisons freed slab objects and puts red zones around
+# them, so that a write after free (the release of a freed monitor's lock) or out of bounds is
+# reported ("BUG kmalloc-N (Not tainted): Poison overwritten") when the object is checked next.
+kparams=${XFSHM_APPEND:-}
+[ "$XFSHM_KERNEL" != rt ] || kparams="slub_debug=FZP $kparams"
+# pci=noacpi on the debug kernel: PCI interrupts are routed from the BIOS's table, not by ACPI's
+# _PRT method, which under KASAN and TCG ran into ACPICA's 30 s loop timeout once per virtio
+# device.  Its price: without X86_MPPARSE the kernel then turns the local APIC off, and the guest
+# runs on one CPU ("SMP disabled").  The other kernels boot both CPUs.
+[ "$XFSHM_KERNEL" != debug ] || kparams="pci=noacpi $kparams"
 for attempt in 1 2 3; do
 	rm -f "$RUN/status" "$RUN/boot-splat" "$RUN/dmesg"
 	for d in test:1G scratch:2G rt:1G log:512M; do
@@ -154,13 +164,11 @@ for attempt in 1 2 3; do
 	set +e
 	# XFSHM_QEMU_ARGS adds options (scripts/bench.sh: -icount, for instruction-counted time),
 	# XFSHM_APPEND kernel parameters.
-	# pci=noacpi: PCI interrupts are routed from the BIOS's table, not by ACPI's _PRT method,
-	# which under KASAN and TCG ran into ACPICA's 30 s loop timeout once per virtio device.
 	# shellcheck disable=SC2086
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 ${XFSHM_QEMU_ARGS:-} \
 		-accel tcg -cpu max -smp 2 -m "$mem" -no-reboot -display none -monitor none -nodefaults \
 		-kernel "$KBUILD/arch/x86/boot/bzImage" "${initrd[@]}" \
-		-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=$init panic=-1 pci=noacpi ${XFSHM_APPEND:-}" \
+		-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=$init panic=-1 $kparams" \
 		-serial file:"$RUN/console.log" \
 		-chardev "$chardev" -device virtio-serial-pci -device virtconsole,chardev=con \
 		-fsdev local,id=rootfs,path="$ROOTFS",security_model=passthrough,readonly=on \
