@@ -400,4 +400,40 @@ mod tests {
         assert_eq!(hm.refs.as_atomic().load(Relaxed), 1);
         Ok(())
     }
+
+    /// On `PREEMPT_RT` the report lock is a sleeping lock: a reporter can be preempted inside
+    /// its release, and only its own RCU read-side critical section ([`xfs::ReportRcu`]) keeps
+    /// the monitor allocated until the release is done, whatever the tree's `rt_spin_unlock()`
+    /// does with the section it enters itself (7.2.13's leaves it only after the release, and
+    /// would hide a missing `ReportRcu` from any test that waits for a use after free).  The
+    /// real lookup, up to the release: the reporter must still be in a section after it.
+    #[cfg(all(CONFIG_PREEMPT_RT, CONFIG_DEBUG_LOCK_ALLOC))]
+    #[test]
+    fn report_rcu_outlasts_the_release() -> Result {
+        use crate::monitor::Reporting;
+
+        let mp = TestMount::new()?;
+        let hm = Monitor::create(0, false)?;
+        Monitor::attach(&hm, mp.mount())?;
+        let found = mp.mount().report_lock();
+        assert!(found.is_some());
+        let Some(found) = found else {
+            return Ok(());
+        };
+        // SAFETY: Nothing taken from the result is used after its lock is released below.
+        let r = unsafe { Monitor::found(found) };
+        assert!(r.is_some());
+        let Some(r) = r else {
+            return Ok(());
+        };
+        // What dropping `r` does: the lock's guard first, then the section.
+        let Reporting { events, _rcu, .. } = r;
+        drop(events);
+        // SAFETY: No arguments; asks lockdep about the current task.
+        let held = unsafe { kernel::bindings::rcu_read_lock_held() } != 0;
+        drop(_rcu);
+        Monitor::detach(&hm);
+        assert!(held);
+        Ok(())
+    }
 }
