@@ -1089,7 +1089,7 @@ pub(crate) struct Pages {
 
 impl Pages {
     /// Two pages: the first readable (and writable unless `ro`), the second unmapped.
-    pub(crate) fn new(ro: bool) -> Pages {
+    pub(crate) fn new(ro: bool) -> Res<Pages> {
         let size = 2 * 4096;
         // SAFETY: A fresh anonymous mapping; the second page is then made inaccessible.
         unsafe {
@@ -1100,13 +1100,16 @@ impl Pages {
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
                 -1,
                 0,
-            )
-            .cast::<u8>();
+            );
+            if base == libc::MAP_FAILED {
+                return Err(format!("mmap: {}", errno_name(errno())));
+            }
+            let base = base.cast::<u8>();
             if ro {
                 libc::mprotect(base.cast(), 4096, libc::PROT_READ);
             }
             libc::mprotect(base.add(4096).cast(), 4096, libc::PROT_NONE);
-            Pages { base, size }
+            Ok(Pages { base, size })
         }
     }
 }
@@ -1175,8 +1178,8 @@ fn ioctl_result(r: i64) -> String {
 /// state (fdinfo's C lines) after it: both variants must print the same transcript.
 fn fuzz(fs: &Fs, seed: u64, calls: u64) -> Res<()> {
     let mut rng = Rng::new(seed);
-    let rw = Pages::new(false);
-    let ro = Pages::new(true);
+    let rw = Pages::new(false)?;
+    let ro = Pages::new(true)?;
     let mut hm: Option<Monitor> = None;
     let other = File::open("/proc/self/stat").map_err(|e| e.to_string())?;
     let mut reported = 0u64;

@@ -4,14 +4,20 @@
 //!
 //! A reporter finds the monitor in an RCU read-side critical section and takes its lock; the
 //! close detaches the monitor and frees it a grace period after its last reference.  On
-//! `PREEMPT_RT` the lock is a sleeping lock and its holder can be preempted, so a reporter can
-//! sit inside its critical section, lock held, while the monitor is closed; if the section
-//! ended before the lock's release, the grace period could pass and the release write land in
-//! freed memory.  Here a `SCHED_FIFO` thread, moved from CPU to CPU, opens a monitor, sleeps a
-//! random fraction of a millisecond (the reporters run and take the lock), wakes (preempting
-//! whichever reporter runs on its CPU, on `PREEMPT_RT` possibly with the lock held) and closes
-//! it, round after round.  The kernel's checkers judge the memory; this checks that the
-//! accounting balances every round and that the reporters were preempted at all.
+//! `PREEMPT_RT` the lock is a sleeping lock and its holder can be preempted: a `SCHED_FIFO`
+//! thread, moved from CPU to CPU, opens a monitor, sleeps a random fraction of a millisecond
+//! (the reporters run and take the lock), wakes (preempting whichever reporter runs on its
+//! CPU, on `PREEMPT_RT` possibly one holding the lock, which the close then waits for with
+//! priority inheritance), checks that fdinfo balances and closes it, round after round.  The
+//! kernel's checkers judge the memory (lockdep, `PROVE_RCU`, and on the rt kernel
+//! `slub_debug` poisoning).
+//!
+//! This is a churn test under real-time preemption, not a reproducer of the use after free
+//! that a reporter leaving its RCU section before the lock's release would allow: that needs
+//! the reporter preempted between the two for a whole grace period, and 7.2.13's
+//! `rt_spin_unlock()` itself stays in a section until after the release.  The KUnit test
+//! `report_rcu_outlasts_the_release` (monitor/lifetime.rs) checks that ordering directly.
+//! How often the reporters were preempted goes to the full log, as a figure only.
 
 use super::*;
 
@@ -50,6 +56,22 @@ fn realtime() -> Res<()> {
     Ok(())
 }
 
+/// The CPUs this process may run on.
+fn allowed_cpus() -> Res<Vec<usize>> {
+    // SAFETY: A zeroed cpu_set_t, filled by the call for the calling thread.
+    let set = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) < 0 {
+            return Err(format!("sched_getaffinity: {}", errno_name(errno())));
+        }
+        set
+    };
+    // SAFETY: Tests bits of a valid set.
+    Ok((0..libc::CPU_SETSIZE as usize)
+        .filter(|&c| unsafe { libc::CPU_ISSET(c, &set) })
+        .collect())
+}
+
 /// Moves the calling thread to `cpu`.
 fn run_on(cpu: usize) -> Res<()> {
     // SAFETY: A zeroed cpu_set_t with one CPU set, for the calling thread.
@@ -66,7 +88,7 @@ fn run_on(cpu: usize) -> Res<()> {
 
 pub(crate) fn rtwindow(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
     let mut rng = Rng::new(seed);
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpus = allowed_cpus()?;
     let reporter = Reporter::start(fs, seed);
     // Watches the reporters' involuntary context switches: the most seen per thread.
     let stop = Arc::new(AtomicBool::new(false));
@@ -87,7 +109,7 @@ pub(crate) fn rtwindow(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
     let mut closer = || -> Res<()> {
         realtime()?;
         for round in 0..rounds {
-            run_on(round as usize % cpus)?;
+            run_on(cpus[round as usize % cpus.len()])?;
             let hm = fs
                 .try_monitor(rng.chance(50))
                 .map_err(|e| format!("round {round}: creation failed: {}", errno_name(e)))?;
@@ -98,18 +120,17 @@ pub(crate) fn rtwindow(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
         Ok(())
     };
     let result = closer();
-    let commands = reporter.stop()?;
+    let commands = reporter.stop();
     stop.store(true, SeqCst);
     let (threads, preempted) = watcher.join().map_err(|_| "watcher panicked")?;
+    // The closer's failure first: it is the one under test.
     result?;
+    let commands = commands?;
     eprintln!(
-        "rtwindow: {rounds} rounds on {cpus} CPUs, {commands} driver commands, {threads} \
-         reporter threads seen, preempted {preempted} times"
+        "rtwindow: {rounds} rounds on {} CPUs, {commands} driver commands, {threads} \
+         reporter threads seen, preempted {preempted} times",
+        cpus.len()
     );
     println!("rtwindow: {rounds} monitors closed under a real-time thread, all balanced");
-    println!(
-        "rtwindow: reporters preempted: {}",
-        if preempted > 0 { "yes" } else { "no" }
-    );
     Ok(())
 }

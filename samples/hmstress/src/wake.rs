@@ -179,26 +179,26 @@ pub(crate) fn passon(fs: &mut Fs, rounds: u64, fault: bool) -> Res<()> {
     let mut whole = 0;
     for i in 0..rounds {
         let tids: Vec<Arc<AtomicI32>> = (0..2).map(|_| Arc::new(AtomicI32::new(0))).collect();
-        // Each reader's last 32 mapped bytes, followed by an unmapped page.
-        let pages = [Pages::new(false), Pages::new(false)];
         let halves: Vec<_> = tids
             .iter()
-            .zip(&pages)
-            .map(|(tid, pages)| {
+            .map(|tid| {
                 let tid = tid.clone();
-                // SAFETY: The first page of `pages` is mapped; this is its last 32 bytes.
-                let edge = unsafe { pages.base.add(4096 - v0::V0_SIZE / 2) } as usize;
                 std::thread::spawn(move || -> Res<Vec<u8>> {
+                    // The reader's own pages, unmapped when it is done with its read (never
+                    // while the kernel may still write to them): its buffer is the last 32
+                    // mapped bytes, followed by an unmapped page.
+                    let pages = Pages::new(false)?;
+                    // SAFETY: The first page of `pages` is mapped; this is its last 32 bytes.
+                    let edge = unsafe { pages.base.add(4096 - v0::V0_SIZE / 2) };
                     tid.store(gettid(), SeqCst);
                     let half = v0::V0_SIZE / 2;
                     let n = if fault {
                         // SAFETY: Asks for a whole record at `edge`, of which the kernel can
-                        // write the first half only; `pages` outlives the thread, which is
-                        // joined below.
-                        unsafe { libc::read(fd, edge as *mut libc::c_void, v0::V0_SIZE) }
+                        // write the first half only; `pages` lives until the thread ends.
+                        unsafe { libc::read(fd, edge.cast(), v0::V0_SIZE) }
                     } else {
                         // SAFETY: `edge` is writable for `half` bytes.
-                        unsafe { libc::read(fd, edge as *mut libc::c_void, half) }
+                        unsafe { libc::read(fd, edge.cast(), half) }
                     };
                     let got = match n {
                         n if n < 0 => Got::Err(errno()),
@@ -207,11 +207,8 @@ pub(crate) fn passon(fs: &mut Fs, rounds: u64, fault: bool) -> Res<()> {
                     };
                     match got {
                         Got::Bytes(n) if n == half => {
-                            // SAFETY: The kernel wrote `half` bytes at `edge`.
-                            Ok(
-                                unsafe { std::slice::from_raw_parts(edge as *const u8, half) }
-                                    .to_vec(),
-                            )
+                            // SAFETY: The kernel wrote `half` bytes at `edge`, in `pages`.
+                            Ok(unsafe { std::slice::from_raw_parts(edge, half) }.to_vec())
                         }
                         Got::Bytes(n) => Err(format!("a reader got {n} bytes")),
                         Got::Eof => Err("a reader got the end of the stream".into()),
