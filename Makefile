@@ -20,9 +20,11 @@
 #                   kernel: table, CSV, JSON and PNG in bench-out/ (Documentation/benchmarks.rst)
 #   make differential [SEEDS="1 2 3"] [EVENTS=10000]  replay scripted and seeded random report
 #                   sequences on both monitors in one boot and compare the records
-#   make distro     the Rust xfs.ko for Debian's stock kernel, with Debian's toolchain in a sid
-#                   build root (Documentation/distro.rst)
-#   make distro-check  the shell tests on Debian's stock kernel, with our xfs.ko and with its own
+#   make distro [KFLAVOUR=rt]  the Rust xfs.ko for Debian's stock kernel (KFLAVOUR=rt: its
+#                   PREEMPT_RT flavour), with Debian's toolchain in a sid build root
+#                   (Documentation/distro.rst)
+#   make distro-check [KFLAVOUR=rt]  the shell and stress tests on Debian's stock kernel, with our
+#                   xfs.ko and with its own
 #   make distro-install / make distro-uninstall  on a machine running that kernel: install the
 #                   module as /lib/modules/$(uname -r)/updates/xfs.ko, or remove it again
 #   make patches    the in-tree patch series against the pristine tree, in patches/
@@ -32,6 +34,7 @@
 
 VARIANT ?= both
 GROUP ?=
+KFLAVOUR ?=
 
 .PHONY: all modules demo check kunit uapi-check shell-tests vm clippy rustfmt rustfmtcheck samples bench \
 	differential distro distro-check distro-install distro-uninstall patches patches-check clean
@@ -83,10 +86,10 @@ patches-check:
 	scripts/patches.sh --build
 
 distro:
-	XFSHM_KERNEL=distro scripts/build-module.sh
+	XFSHM_KERNEL=distro XFSHM_KFLAVOUR=$(KFLAVOUR) scripts/build-module.sh
 
 distro-check:
-	XFSHM_KERNEL=distro tests/run --variant $(VARIANT) -x stress -x cli $(TESTS)
+	XFSHM_KERNEL=distro XFSHM_KFLAVOUR=$(KFLAVOUR) tests/run --variant $(VARIANT) -x cli $(TESTS)
 
 distro-install:
 	scripts/distro-install.sh install $(KO)

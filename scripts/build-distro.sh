@@ -107,7 +107,7 @@ HDR=$DROOT/usr/src/linux-headers-$DISTRO_KREL
 # 1. The build root: sid with the headers package and the toolchain that built the kernel.
 if [ ! -f "$DROOT/.done" ]; then
 	log "building the sid build root for $DISTRO_KREL in $DROOT (a few minutes)"
-	sid_root "$DROOT" "$CACHE/distro-root.log" "$DISTRO_ROOT_PACKAGES"
+	sid_root "$DROOT" "$CACHE/distro-root${XFSHM_KFLAVOUR:+-$XFSHM_KFLAVOUR}.log" "$DISTRO_ROOT_PACKAGES"
 	mv "$DROOT.tmp" "$DROOT"
 	touch "$DROOT/.done"
 fi

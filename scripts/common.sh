@@ -42,12 +42,21 @@ load_versions() {
 # fault injection and object debugging; KUnit and the stress tests of make check), "rt" (the test
 # kernel with PREEMPT_RT), "bench"
 # (production-like; make bench) or "distro" (Debian's stock kernel, linux-image-*-amd64 of the
-# same Debian version as our source; scripts/build-distro.sh).
+# same Debian version as our source, or with XFSHM_KFLAVOUR=rt its PREEMPT_RT flavour,
+# linux-image-*-rt-amd64; scripts/build-distro.sh).
 XFSHM_KERNEL=${XFSHM_KERNEL:-test}
 case $XFSHM_KERNEL in
 test | debug | rt | bench | distro) ;;
 *) die "XFSHM_KERNEL must be test, debug, rt, bench or distro, not '$XFSHM_KERNEL'" ;;
 esac
+XFSHM_KFLAVOUR=${XFSHM_KFLAVOUR:-}
+case $XFSHM_KFLAVOUR in
+'' | rt) ;;
+*) die "XFSHM_KFLAVOUR must be empty (Debian's generic amd64 flavour) or rt, not '$XFSHM_KFLAVOUR'" ;;
+esac
+[ -z "$XFSHM_KFLAVOUR" ] || [ "$XFSHM_KERNEL" = distro ] ||
+	die "XFSHM_KFLAVOUR=$XFSHM_KFLAVOUR is a flavour of Debian's kernel: it needs XFSHM_KERNEL=distro"
+
 
 # The config fragment of the chosen kernel: kernel.config and kernel-systemd.config (what the
 # systemd guest needs), and for the bench and RT kernels kernel-bench.config's or kernel-rt.config's
@@ -197,10 +206,11 @@ sid_root() { # DIR LOG PACKAGES
 	}
 }
 
-# Debian's stock kernel: the release and Debian version of linux-image-*-amd64 matching our
-# linux-source-7.2, chosen once and recorded in $DISTRO_ENV, and the sid build root with the
-# toolchain that built it ($DROOT, keyed by its package list).
-DISTRO_ENV=$CACHE/distro.env
+# Debian's stock kernel: the release and Debian version of linux-image-*-amd64 (or, with
+# XFSHM_KFLAVOUR=rt, linux-image-*-rt-amd64) matching our linux-source-7.2, chosen once and
+# recorded in $DISTRO_ENV, and the sid build root with the toolchain that built it ($DROOT,
+# keyed by its package list).
+DISTRO_ENV=$CACHE/distro${XFSHM_KFLAVOUR:+-$XFSHM_KFLAVOUR}.env
 load_distro() {
 	exec 6>"$CACHE/.distro-env.lock"
 	flock 6
@@ -214,8 +224,8 @@ load_distro() {
 			ver=$(pkg_versions linux-source-7.2 | grep -E "^${LINUX_VERSION//./\\.}-" | head -n1 || true)
 		[ -n "$ver" ] || die "the mirror has no linux-source-7.2 of version $LINUX_VERSION any more"
 		pkg=$(papt apt-cache pkgnames "linux-image-$LINUX_VERSION+" |
-			grep -E "^linux-image-${LINUX_VERSION//./\\.}\+deb[0-9]+-amd64\$" | sort -V | tail -n1 || true)
-		[ -n "$pkg" ] || die "the mirror has no linux-image-$LINUX_VERSION+debNN-amd64"
+			grep -E "^linux-image-${LINUX_VERSION//./\\.}\+deb[0-9]+-${XFSHM_KFLAVOUR:+$XFSHM_KFLAVOUR-}amd64\$" | sort -V | tail -n1 || true)
+		[ -n "$pkg" ] || die "the mirror has no linux-image-$LINUX_VERSION+debNN-${XFSHM_KFLAVOUR:+$XFSHM_KFLAVOUR-}amd64"
 		pkg_versions "$pkg" | grep -qxF "$ver" ||
 			die "$pkg is not of version $ver (has: $(pkg_versions "$pkg" | tr '\n' ' '))"
 		printf 'DISTRO_KREL=%s\nDISTRO_VERSION=%s\n' "${pkg#linux-image-}" "$ver" > "$DISTRO_ENV.tmp"

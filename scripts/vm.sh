@@ -145,11 +145,13 @@ fi
 # access from an interrupt in identify_cpu(), each time before anything of ours was loaded.  Each
 # such boot's log is kept as console.boot-N.log and named on stderr; a report after init still
 # fails the run.
-# The rt kernel has no KASAN: slub_debug poisons freed slab objects and puts red zones around
-# them, so that a write after free (the release of a freed monitor's lock) or out of bounds is
-# reported ("BUG kmalloc-N (Not tainted): Poison overwritten") when the object is checked next.
+# The RT kernels (ours, and Debian's with XFSHM_KFLAVOUR=rt) have no KASAN: slub_debug poisons
+# freed slab objects and puts red zones around them, so that a write after free (the release of
+# a freed monitor's lock) or out of bounds is reported ("BUG kmalloc-N (Not tainted): Poison
+# overwritten") when the object is checked next.
 kparams=${XFSHM_APPEND:-}
-[ "$XFSHM_KERNEL" != rt ] || kparams="slub_debug=FZP $kparams"
+[ "$XFSHM_KERNEL$XFSHM_KFLAVOUR" != rt ] && [ "$XFSHM_KERNEL$XFSHM_KFLAVOUR" != distrort ] ||
+	kparams="slub_debug=FZP $kparams"
 # pci=noacpi on the debug kernel: PCI interrupts are routed from the BIOS's table, not by ACPI's
 # _PRT method, which under KASAN and TCG ran into ACPICA's 30 s loop timeout once per virtio
 # device.  Its price: without X86_MPPARSE the kernel then turns the local APIC off, and the guest
