@@ -24,7 +24,8 @@
 #                   PREEMPT_RT flavour), with Debian's toolchain in a sid build root
 #                   (Documentation/distro.rst)
 #   make distro-check [KFLAVOUR=rt]  the shell and stress tests on Debian's stock kernel, with our
-#                   xfs.ko and with its own
+#                   xfs.ko and with its own (the stress tests: with the C monitor built from
+#                   Debian's source with the report driver)
 #   make distro-install / make distro-uninstall  on a machine running that kernel: install the
 #                   module as /lib/modules/$(uname -r)/updates/xfs.ko, or remove it again
 #   make patches    the in-tree patch series against the pristine tree, in patches/
@@ -34,7 +35,7 @@
 
 VARIANT ?= both
 GROUP ?=
-KFLAVOUR ?=
+KFLAVOUR ?= $(XFSHM_KFLAVOUR)
 
 .PHONY: all modules demo check kunit uapi-check shell-tests vm clippy rustfmt rustfmtcheck samples bench \
 	differential distro distro-check distro-install distro-uninstall patches patches-check clean

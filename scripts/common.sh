@@ -57,7 +57,6 @@ esac
 [ -z "$XFSHM_KFLAVOUR" ] || [ "$XFSHM_KERNEL" = distro ] ||
 	die "XFSHM_KFLAVOUR=$XFSHM_KFLAVOUR is a flavour of Debian's kernel: it needs XFSHM_KERNEL=distro"
 
-
 # The config fragment of the chosen kernel: kernel.config and kernel-systemd.config (what the
 # systemd guest needs), and for the bench and RT kernels kernel-bench.config's or kernel-rt.config's
 # lines in place of the lines of the same symbols; for the debug kernel, kernel.config and

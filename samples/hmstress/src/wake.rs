@@ -187,10 +187,10 @@ pub(crate) fn passon(fs: &mut Fs, rounds: u64, fault: bool) -> Res<()> {
                     // The reader's own pages, unmapped when it is done with its read (never
                     // while the kernel may still write to them): its buffer is the last 32
                     // mapped bytes, followed by an unmapped page.
+                    tid.store(gettid(), SeqCst);
                     let pages = Pages::new(false)?;
                     // SAFETY: The first page of `pages` is mapped; this is its last 32 bytes.
                     let edge = unsafe { pages.base.add(4096 - v0::V0_SIZE / 2) };
-                    tid.store(gettid(), SeqCst);
                     let half = v0::V0_SIZE / 2;
                     let n = if fault {
                         // SAFETY: Asks for a whole record at `edge`, of which the kernel can
@@ -217,10 +217,11 @@ pub(crate) fn passon(fs: &mut Fs, rounds: u64, fault: bool) -> Res<()> {
                 })
             })
             .collect();
+        // A reader that failed before its read has finished: the join below shows why.
         wait_for("both readers to sleep", || {
-            tids.iter().all(|t| {
+            tids.iter().zip(&halves).all(|(t, h)| {
                 let t = t.load(SeqCst);
-                t != 0 && blocked_in_read(t)
+                h.is_finished() || (t != 0 && blocked_in_read(t))
             })
         })?;
         fs.driver(&format!("media F0 1 {} 1", i * 16))?;

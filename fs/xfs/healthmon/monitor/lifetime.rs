@@ -415,6 +415,8 @@ mod tests {
         let mp = TestMount::new()?;
         let hm = Monitor::create(0, false)?;
         Monitor::attach(&hm, mp.mount())?;
+        // KUnit's `assert!` ends the test at once (the monitor and the test mount are then
+        // leaked, as on any failed assertion), so these `else` branches never run.
         let found = mp.mount().report_lock();
         assert!(found.is_some());
         let Some(found) = found else {
@@ -426,14 +428,21 @@ mod tests {
         let Some(r) = r else {
             return Ok(());
         };
-        // What dropping `r` does: the lock's guard first, then the section.
+        // What dropping `r` does (its fields drop in declaration order, `_rcu` last): the
+        // lock's guard first, then the section.  This checks the section, not that order,
+        // which `Reporting`'s definition keeps.
         let Reporting { events, _rcu, .. } = r;
         drop(events);
         // SAFETY: No arguments; asks lockdep about the current task.
         let held = unsafe { kernel::bindings::rcu_read_lock_held() } != 0;
         drop(_rcu);
+        // The control: lockdep still answers (it says "held" for everything once it has
+        // turned itself off), and the report path left no section behind.
+        // SAFETY: As above.
+        let after = unsafe { kernel::bindings::rcu_read_lock_held() } != 0;
         Monitor::detach(&hm);
         assert!(held);
+        assert!(!after);
         Ok(())
     }
 }
