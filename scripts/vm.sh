@@ -4,8 +4,9 @@
 # host checkout inside the guest as root.
 #
 #   scripts/vm.sh [--variant rust|c|both] [--driver] [--systemd | --xfs-root] [--timeout SECS]
-#                 [--mem MIB] [--] [COMMAND [ARGS...]]
+#                 [--mem MIB] [--cpus N] [--] [COMMAND [ARGS...]]
 #
+# --cpus N gives the guest N CPUs (default XFSHM_CPUS, else 1; the debug kernel always boots one).
 # --driver loads the test builds of xfs.ko with the report driver (tests/driver) and its loader
 # module.  --variant both boots with neither xfs.ko loaded and both test builds at
 # /xfshm/xfs-c.ko and /xfshm/xfs-rust.ko, for comparing them in one boot: `xfshm-load c|rust`
@@ -35,6 +36,7 @@ set -euo pipefail
 variant=rust
 timeout_s=3600
 mem=2048
+cpus=${XFSHM_CPUS:-1}
 keep=
 driver=
 systemd=
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--variant=*) variant=${1#*=}; shift ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	--driver) driver=--driver; shift ;;
 	--systemd) systemd=overlay; shift ;;
@@ -152,11 +155,19 @@ fi
 kparams=${XFSHM_APPEND:-}
 [ "$XFSHM_KERNEL$XFSHM_KFLAVOUR" != rt ] && [ "$XFSHM_KERNEL$XFSHM_KFLAVOUR" != distrort ] ||
 	kparams="slub_debug=FZP $kparams"
-# pci=noacpi on the debug kernel: PCI interrupts are routed from the BIOS's table, not by ACPI's
-# _PRT method, which under KASAN and TCG ran into ACPICA's 30 s loop timeout once per virtio
-# device.  Its price: without X86_MPPARSE the kernel then turns the local APIC off, and the guest
-# runs on one CPU ("SMP disabled").  The other kernels boot both CPUs.
-[ "$XFSHM_KERNEL" != debug ] || kparams="pci=noacpi $kparams"
+# The guest's CPUs: one unless --cpus (or XFSHM_CPUS) asks for more.  One CPU boots with
+# pci=noacpi: PCI interrupts are routed from the BIOS's table, not by ACPI's _PRT method, which
+# under KASAN and TCG ran into ACPICA's 30 s loop timeout once per virtio device, and is slow
+# under TCG anyway.  Without X86_MPPARSE the kernel then turns the local APIC off ("SMP
+# disabled"), so more CPUs boot without it, and the debug kernel always on one.  Under TCG a
+# second CPU costs: a boot took 47 s to its first mount instead of 19, and the shell tests about
+# twice as long, so the race tests ask for it (tests/run's stress boot, XFSHM_STRESS_CPUS).
+[ "$XFSHM_KERNEL" != debug ] || cpus=1
+case $cpus in
+1) kparams="pci=noacpi $kparams" ;;
+[2-8]) ;;
+*) die "--cpus takes 1 to 8, not '$cpus'" ;;
+esac
 for attempt in 1 2 3; do
 	rm -f "$RUN/status" "$RUN/boot-splat" "$RUN/dmesg"
 	for d in test:1G scratch:2G rt:1G log:512M; do
@@ -168,7 +179,7 @@ for attempt in 1 2 3; do
 	# XFSHM_APPEND kernel parameters.
 	# shellcheck disable=SC2086
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 ${XFSHM_QEMU_ARGS:-} \
-		-accel tcg -cpu max -smp 2 -m "$mem" -no-reboot -display none -monitor none -nodefaults \
+		-accel tcg -cpu max -smp "$cpus" -m "$mem" -no-reboot -display none -monitor none -nodefaults \
 		-kernel "$KBUILD/arch/x86/boot/bzImage" "${initrd[@]}" \
 		-append "console=ttyS0 loglevel=7 log_buf_len=16M root=rootfs rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144 ro init=$init panic=-1 $kparams" \
 		-serial file:"$RUN/console.log" \
