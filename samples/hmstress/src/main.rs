@@ -173,6 +173,19 @@ fn signal_thread(tid: i32) {
 }
 
 /// The filesystem under test: its root directory and two files for the driver's reports.
+/// Runs one command of the report driver; the open control file, from which its result line
+/// can be read.
+fn driver_command(cmd: &str) -> Res<File> {
+    let mut ctl = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(DRIVER_CTL)
+        .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
+    ctl.write_all(cmd.as_bytes())
+        .map_err(|e| format!("driver command '{cmd}': {e}"))?;
+    Ok(ctl)
+}
+
 struct Fs {
     mount: String,
     root: Option<File>,
@@ -211,13 +224,7 @@ impl Fs {
         for (i, f) in self.files.iter().enumerate() {
             cmd = cmd.replace(&format!("F{i}"), &f.as_raw_fd().to_string());
         }
-        let mut ctl = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(DRIVER_CTL)
-            .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
-        ctl.write_all(cmd.as_bytes())
-            .map_err(|e| format!("driver command '{cmd}': {e}"))?;
+        let mut ctl = driver_command(&cmd)?;
         let mut res = String::new();
         ctl.read_to_string(&mut res).map_err(|e| e.to_string())?;
         Ok(res)
@@ -686,13 +693,7 @@ impl Reporter {
                     let cmd = cmds[i % cmds.len()]
                         .replace("F0", &files[0].to_string())
                         .replace("F1", &files[1].to_string());
-                    let mut ctl = OpenOptions::new()
-                        .read(true)
-                        .write(true)
-                        .open(DRIVER_CTL)
-                        .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
-                    ctl.write_all(cmd.as_bytes())
-                        .map_err(|e| format!("driver command '{cmd}': {e}"))?;
+                    driver_command(&cmd)?;
                     commands.fetch_add(1, SeqCst);
                     i += 1;
                 }
