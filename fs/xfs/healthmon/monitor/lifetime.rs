@@ -433,12 +433,14 @@ mod tests {
         // which `Reporting`'s definition keeps.
         let Reporting { events, _rcu, .. } = r;
         drop(events);
-        // SAFETY: No arguments; asks lockdep about the current task.
+        // SAFETY: No arguments, and no precondition: it only reads lockdep's state of the
+        // current task.
         let held = unsafe { kernel::bindings::rcu_read_lock_held() } != 0;
         drop(_rcu);
         // The control: lockdep still answers (it says "held" for everything once it has
         // turned itself off), and the report path left no section behind.
-        // SAFETY: As above.
+        // SAFETY: No arguments, and no precondition: it only reads lockdep's state of the
+        // current task.
         let after = unsafe { kernel::bindings::rcu_read_lock_held() } != 0;
         Monitor::detach(&hm);
         assert!(held);
