@@ -167,6 +167,35 @@ fn catch_sigusr1() {
     }
 }
 
+/// Where thread `tid` of this process is, for a failure message: its state, the kernel function
+/// it sleeps in and its kernel stack (readable by root), so that a reader that never returns
+/// says whether it waits for a lock, for records or for nothing the monitor controls.
+fn where_is(tid: i32) -> String {
+    let task = format!("/proc/self/task/{tid}");
+    let state = std::fs::read_to_string(format!("{task}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split(' ').next().map(str::to_owned))
+        })
+        .unwrap_or_else(|| "?".into());
+    let wchan = std::fs::read_to_string(format!("{task}/wchan")).unwrap_or_default();
+    let stack = std::fs::read_to_string(format!("{task}/stack")).unwrap_or_default();
+    let stack: Vec<&str> = stack
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    format!(
+        "thread {tid} state {state}, wchan {}, stack {}",
+        if wchan.is_empty() { "?" } else { &wchan },
+        if stack.is_empty() {
+            "?".into()
+        } else {
+            stack.join(" < ")
+        }
+    )
+}
+
 fn signal_thread(tid: i32) {
     // SAFETY: Sends a signal to a thread of this process.
     unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), tid, libc::SIGUSR1) };
@@ -749,6 +778,11 @@ fn churn(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
             let start = Instant::now();
             while !t.is_finished() {
                 if start.elapsed() > Duration::from_secs(10) {
+                    let at = where_is(tid.load(SeqCst));
+                    let fdinfo = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", hm.0))
+                        .unwrap_or_default()
+                        .replace('\n', " ");
+                    eprintln!("churn: round {round}: stuck reader: {at}; monitor fdinfo: {fdinfo}");
                     return Err(format!("round {round}: a reader did not return"));
                 }
                 let tid = tid.load(SeqCst);
