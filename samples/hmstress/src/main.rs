@@ -171,6 +171,9 @@ fn catch_sigusr1() {
 /// it sleeps in and its kernel stack (readable by root), so that a reader that never returns
 /// says whether it waits for a lock, for records or for nothing the monitor controls.
 fn where_is(tid: i32) -> String {
+    if tid == 0 {
+        return "a thread that never started".into();
+    }
     let task = format!("/proc/self/task/{tid}");
     let state = std::fs::read_to_string(format!("{task}/stat"))
         .ok()
