@@ -5,10 +5,12 @@
 # (tests/bench/guest-bench), then print the Rust/C table and write bench.csv, summary.csv,
 # bench.json and ratios.png to BENCH_OUT (default: bench-out in the checkout).
 #
-#   BENCH_REPS=5 BENCH_SCALE=1 BENCH_OUT=DIR BENCH_CLOCK=icount|real BENCH_ONLY=REGEX scripts/bench.sh
+#   BENCH_REPS=5 BENCH_SCALE=1 BENCH_OUT=DIR BENCH_CLOCK=icount|real BENCH_ONLY=REGEX \
+#   BENCH_MOUNTS=100 scripts/bench.sh
 #
 # BENCH_ONLY keeps only the hmbench rows that match the (bash) regular expression, for quick
 # experiments (BENCH_ONLY=^report: BENCH_REPS=1); the table of a full run has every row.
+# BENCH_MOUNTS is how many filesystems the memory-mounts row mounts (0: none, no row).
 #
 # BENCH_CLOCK=icount (the default) runs QEMU with -icount shift=0: the guest's clock advances one
 # nanosecond per instruction executed, so a measurement counts the instructions of the code under
@@ -50,7 +52,7 @@ trap 'rm -f "$vmlog"' EXIT
 for attempt in 1 2; do
 	rc=0
 	"$TOP/scripts/vm.sh" --keep --variant both --timeout 3000 -- \
-		env BENCH_REPS="${BENCH_REPS:-5}" BENCH_SCALE="${BENCH_SCALE:-1}" BENCH_ONLY="${BENCH_ONLY:-}" \
+		env BENCH_REPS="${BENCH_REPS:-5}" BENCH_SCALE="${BENCH_SCALE:-1}" BENCH_ONLY="${BENCH_ONLY:-}" BENCH_MOUNTS="${BENCH_MOUNTS:-100}" \
 		tests/bench/guest-bench \
 		2> >(tee "$vmlog" >&2) || rc=$?
 	run=$(sed -n 's/^vm: run directory.*: //p' "$vmlog" | tail -n1)
