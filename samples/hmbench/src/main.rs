@@ -342,7 +342,7 @@ fn kernel_memory(large: bool) -> Res<u64> {
     }
     let slabinfo = std::fs::read_to_string("/proc/slabinfo").map_err(|e| e.to_string())?;
     let meminfo = std::fs::read_to_string("/proc/meminfo").map_err(|e| e.to_string())?;
-    // SAFETY: No arguments.
+    // SAFETY: sysconf() takes no pointer and only reads a value the kernel fixed at exec.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
     let (mut objects, mut slab_pages) = (0, 0);
     for line in slabinfo.lines().skip(2) {
