@@ -19,12 +19,12 @@
 # BENCH_CLOCK=real measures wall-clock time instead.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-export XFSHM_KERNEL=bench
+export XFSHM_KERNEL=bench XFSHM_ROOTFS=bench
 out=${BENCH_OUT:-$TOP/bench-out}
 mkdir -p "$out"
 "$TOP/scripts/setup.sh"
 "$TOP/scripts/build-kernel.sh" >/dev/null
-"$TOP/scripts/build-rootfs.sh" >/dev/null
+"$TOP/scripts/build-rootfs.sh" --bench >/dev/null
 "$TOP/scripts/build-module.sh" --variant c --driver >/dev/null
 "$TOP/scripts/build-module.sh" --driver >/dev/null
 "$TOP/scripts/build-samples.sh" >/dev/null

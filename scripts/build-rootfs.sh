@@ -5,14 +5,17 @@
 # mounts it read-only over virtio-9p; its /sbin/xfshm-init mounts the run directory and hands over
 # to scripts/guest-init.sh from the checkout.
 #
-#   scripts/build-rootfs.sh [--systemd]
+#   scripts/build-rootfs.sh [--systemd | --bench]
 #
 # --systemd builds the systemd guest's root filesystem (scripts/vm.sh --systemd), a separate one:
 # the same packages with systemd, udev and D-Bus added, and /sbin/xfshm-sdinit, which hands over
 # to scripts/guest-sdinit.sh.  The default one stays without udev: with udev installed but no
 # udevd running, `udevadm settle` and `udevadm wait` (fstests' _dmsetup_create) wait for their
 # timeout and fail.  With --systemd it also makes the XFS image of that root filesystem
-# (rootfs-systemd-KEY.xfs beside it) that the root filesystem test boots from.
+# (rootfs-systemd-KEY.xfs beside it) that the root filesystem test boots from.  --bench builds
+# the benchmark guest's (scripts/bench.sh): the default packages and fio, for the I/O error storm,
+# kept out of the test guests' root filesystem because of what fio pulls in (the Ceph, Gluster
+# and RDMA client libraries).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 "$TOP/scripts/setup.sh" >/dev/null
@@ -20,10 +23,16 @@ set -euo pipefail
 PACKAGES="xfsprogs util-linux mount dmsetup kmod procps attr acl libcap2-bin bash coreutils
           diffutils sed grep gawk findutils strace"
 flavour=
-if [ "${1:-}" = --systemd ]; then
+case ${1:-} in
+--systemd)
 	flavour=systemd-
-	PACKAGES="$PACKAGES systemd systemd-sysv udev dbus libnss-systemd libbpf1"
-fi
+	PACKAGES="$PACKAGES systemd systemd-sysv udev dbus libnss-systemd libbpf1" ;;
+--bench)
+	flavour=bench-
+	PACKAGES="$PACKAGES fio" ;;
+'') ;;
+*) die "unknown option '$1'" ;;
+esac
 
 # Keyed by this script and the recipe it shares with the distro build root (common.sh).
 key=$({ cat "$0"; declare -f sid_root; } | sha256sum | cut -c1-12)
@@ -66,7 +75,7 @@ exec /bin/bash /xfshm/guest-init.sh
 EOI
 chmod 755 "$ROOTFS.tmp/sbin/xfshm-init"
 test -x "$ROOTFS.tmp/usr/libexec/xfsprogs/xfs_healer" || die "the root filesystem has no xfs_healer"
-if [ -n "$flavour" ]; then
+if [ "$flavour" = systemd- ]; then
 	cat > "$ROOTFS.tmp/sbin/xfshm-sdinit" <<'EOI'
 #!/bin/sh
 # PID 1 of the systemd guest until systemd: mount what the checkout's script needs, which makes
@@ -98,7 +107,8 @@ EOI
 	mv "$ROOTFS.tmp.dev" "$ROOTFS.tmp/dev"
 	[ $rc = 0 ] || die "mkfs.xfs cannot make the root filesystem image; log in $logf"
 fi
+[ "$flavour" != bench- ] || test -x "$ROOTFS.tmp/usr/bin/fio" || die "the root filesystem has no fio"
 mv "$ROOTFS.tmp" "$ROOTFS"
-[ -z "$flavour" ] || mv "$ROOTFS.xfs.tmp" "$ROOTFS.xfs"
+[ "$flavour" != systemd- ] || mv "$ROOTFS.xfs.tmp" "$ROOTFS.xfs"
 touch "$ROOTFS/.done"
 echo "$ROOTFS"

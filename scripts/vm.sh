@@ -19,6 +19,8 @@
 # loaded before it starts, and the command run by xfshm-test.service once the boot is done; the
 # journal of the boot is kept as journal in the run directory.  --xfs-root does the same with
 # that root filesystem's XFS image (a throwaway copy) as /, mounted by the chosen xfs.ko.
+# XFSHM_ROOTFS=bench boots the benchmark guest's root filesystem, which has fio
+# (scripts/build-rootfs.sh --bench).
 #
 # The command runs with the checkout mounted read-only at /host as its working directory, and
 # these block devices and variables:
@@ -66,7 +68,7 @@ flock 8
 load_versions
 [ "$XFSHM_KERNEL" != distro ] || load_distro
 KBUILD=$("$TOP/scripts/build-kernel.sh")
-ROOTFS=$("$TOP/scripts/build-rootfs.sh" ${systemd:+--systemd})
+ROOTFS=$("$TOP/scripts/build-rootfs.sh" ${systemd:+--systemd} ${XFSHM_ROOTFS:+--$XFSHM_ROOTFS})
 [ "$variant" = both ] && driver=--driver
 [ -z "$systemd" ] || [ "$variant" != both ] || die "the systemd guest runs one variant (rust or c)"
 kos=()
