@@ -221,6 +221,15 @@ void xfs_hm_free_rcu(struct xfs_hm_monitor *hm)
 	kvfree_rcu_mightsleep(hm);
 }
 
+/*
+ * Free a kvmalloc'ed block that nothing uses any more, later: a monitor's ring, which close()
+ * then only hands over, to be freed in a batch after a grace period.
+ */
+void xfs_hm_kvfree_later(void *p)
+{
+	kvfree_rcu_mightsleep(p);
+}
+
 /* The mount of the XFS file that XFS_IOC_HEALTH_MONITOR was called on. */
 struct xfs_mount *xfs_hm_file_mount(struct file *file)
 {

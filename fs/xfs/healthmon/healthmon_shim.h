@@ -46,6 +46,7 @@ struct super_block *xfs_hm_mount_sb(struct xfs_mount *mp);
 struct xfs_mount *xfs_hm_sb_mount(struct super_block *sb);
 u32 xfs_hm_mount_dev(struct xfs_mount *mp);
 void xfs_hm_free_rcu(struct xfs_hm_monitor *hm);
+void xfs_hm_kvfree_later(void *p);
 struct xfs_mount *xfs_hm_file_mount(struct file *file);
 bool xfs_hm_may_monitor(struct file *file);
 int xfs_hm_anon_inode_getfd(const struct file_operations *fops, struct xfs_hm_monitor *hm);

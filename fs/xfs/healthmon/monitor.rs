@@ -110,9 +110,9 @@ pub(crate) struct Monitor {
     /// as `wait`.
     #[pin]
     readers: CondVar,
-    /// The reader's output buffer; its lock serialises the readers of this monitor.  (C takes
-    /// `inode_lock()` of the one anonymous inode that all monitor files share, so it serialises
-    /// the readers of every monitor of the system.)
+    /// What the reader has taken and not yet copied out; its lock serialises the readers of
+    /// this monitor.  (C takes `inode_lock()` of the one anonymous inode that all monitor files
+    /// share, so it serialises the readers of every monitor of the system.)
     #[pin]
     out: Mutex<OutBuf>,
     /// `out.pending()`, for waiting and polling without `out`'s lock.

@@ -2,10 +2,9 @@
 
 //! The bounded event queue of one monitor.
 //!
-//! The queue is a ring of [`CAPACITY`] records allocated when the monitor is created (in four
-//! 8 KiB chunks, which the kmalloc-8k cache hands out in a few instructions where one 32 KiB
-//! block would need the page allocator on every monitor creation), so that
-//! reporting an event never allocates and memory pressure never loses one.  Within the ring:
+//! The queue is a ring of [`CAPACITY`] records allocated when the monitor is created (one
+//! 32 KiB block, see [`Slots`]), so that reporting an event never allocates and memory pressure
+//! never loses one.  Within the ring:
 //!
 //! - ordinary events (metadata, media, file I/O) may fill it up to [`ORDINARY_LIMIT`];
 //! - the records an administrator needs most, SHUTDOWN and LOST, may use [`PRIVILEGED_RESERVE`]
@@ -29,10 +28,7 @@ use crate::event::{
     Metadata, //
 };
 use kernel::prelude::*;
-use ring::{
-    Pos,
-    Slots, //
-};
+use ring::Pos;
 
 mod env;
 mod reserve;
@@ -42,6 +38,8 @@ pub(crate) mod testing;
 
 pub(crate) use env::Env;
 pub(crate) use ring::{
+    RingMemory,
+    Slots,
     CAPACITY,
     QUEUE_BYTES, //
 };
@@ -105,7 +103,7 @@ pub(crate) enum Outcome {
 ///
 /// - `slots` has room for `CAPACITY` records and grows to that many as records arrive (so a
 ///   monitor costs no time filling memory it may never use); until then `head + len` is the
-///   number of records stored.  [`Queue::release`] frees it for good.
+///   number of records stored.  [`Queue::release`] gives it up for good.
 /// - `head < CAPACITY` and `len <= CAPACITY`; the records in the ring are
 ///   `slots[(head + i) % CAPACITY]` for `i` in `0..len`, oldest first.
 /// - `newest` is where slot `head + len - 1` is, when `len > 0`.
@@ -127,11 +125,12 @@ pub(crate) struct Queue {
 }
 
 impl Queue {
-    /// Allocates a queue whose first record is RUNNING, stamped `now`.
-    pub(crate) fn new(verbose: bool, now: impl Env) -> Result<Self> {
-        let slots = Slots::new()?;
+    /// Makes a queue in place, in `slots` (from [`Slots::new`]), with RUNNING, stamped `now`,
+    /// as its first record.  Built where it will live, as a field of the monitor: a queue moved
+    /// into place would be copied once for every struct it is wrapped in on the way.
+    pub(crate) fn init(slots: Slots, verbose: bool, now: impl Env) -> impl Init<Self> {
         // INVARIANT: `slots` has room for `CAPACITY` records and the queue is empty.
-        let mut queue = Queue {
+        init!(Queue {
             slots,
             head: 0,
             len: 0,
@@ -141,12 +140,23 @@ impl Queue {
             unmount: None,
             verbose,
             stats: Stats::default(),
-        };
-        // The reader learns that the monitor works before anything else, so RUNNING is queued
-        // before the monitor is reachable from the mount and can race with nothing.
-        queue.stats.reported += 1;
-        queue.append(Event::Running, &now, true);
-        Ok(queue)
+        })
+        .chain(move |queue| {
+            // The reader learns that the monitor works before anything else, so RUNNING is
+            // queued before the monitor is reachable from the mount and can race with nothing.
+            queue.stats.reported += 1;
+            queue.append(Event::Running, &now, true);
+            Ok(())
+        })
+    }
+
+    /// A queue of its own, for KUnit.
+    #[cfg(CONFIG_KUNIT = "y")]
+    pub(crate) fn new(verbose: bool, now: impl Env) -> Result<KBox<Self>> {
+        Ok(KBox::init(
+            Self::init(Slots::new()?, verbose, now),
+            GFP_KERNEL,
+        )?)
     }
 
     /// Whether every health event is reported, not just changes.
@@ -355,9 +365,10 @@ impl Queue {
         Some(rec)
     }
 
-    /// Frees the ring's memory for good: the monitor is going away.  The queue is then empty
-    /// and unmounted, so it accepts nothing more.
-    pub(crate) fn release(&mut self) {
+    /// Gives up the ring's memory for good, to be freed by the caller (outside the queue's
+    /// lock): the monitor is going away.  The queue is then empty and unmounted, so it accepts
+    /// nothing more.
+    pub(crate) fn release(&mut self) -> RingMemory {
         // INVARIANT: an empty, unmounted queue never touches its slots again.
         self.head = 0;
         self.len = 0;
@@ -365,7 +376,7 @@ impl Queue {
         self.lost_records = 0;
         self.unmounted = true;
         self.unmount = None;
-        self.slots.release();
+        self.slots.take()
     }
 
     /// The queued records, oldest first, without taking them (for KUnit and tracing).

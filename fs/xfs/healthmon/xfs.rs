@@ -97,6 +97,7 @@ mod shim {
         pub(super) fn xfs_hm_sb_mount(sb: *mut super_block) -> *mut xfs_mount;
         pub(super) fn xfs_hm_mount_dev(mp: *mut xfs_mount) -> u32;
         pub(super) fn xfs_hm_free_rcu(hm: *mut xfs_hm_monitor);
+        pub(super) fn xfs_hm_kvfree_later(p: *mut kernel::ffi::c_void);
         pub(super) fn xfs_hm_file_mount(file: *mut bindings::file) -> *mut xfs_mount;
         pub(super) fn xfs_hm_may_monitor(file: *mut bindings::file) -> bool;
         pub(super) fn xfs_hm_anon_inode_getfd(
@@ -120,6 +121,7 @@ pub(crate) mod trace;
 
 pub(crate) use attach::{
     free_rcu,
+    kvfree_later,
     AttachLock,
     LockedMonitor,
     ReportRcu, //

@@ -27,7 +27,10 @@ use super::{
     Monitor,
     Reporting, //
 };
-use crate::queue::Queue;
+use crate::queue::{
+    Queue,
+    Slots, //
+};
 use crate::xfs;
 use crate::xfs::trace;
 use crate::xfs::{
@@ -96,13 +99,17 @@ impl MonitorRef {
 impl Monitor {
     /// Makes a detached monitor, with RUNNING queued, owned by the returned reference.
     pub(crate) fn create(dev: u32, verbose: bool) -> Result<MonitorRef> {
-        let events = Events {
-            queue: Queue::new(verbose, Live { dev })?,
+        // Everything is built in place in the monitor's allocation; only the ring's own memory
+        // comes first, because the lock that holds the queue takes an initialiser that cannot
+        // fail.
+        let slots = Slots::new()?;
+        let events = init!(Events {
+            queue <- Queue::init(slots, verbose, Live { dev }),
             detached: false,
             sleepers: 0,
             polled: false,
             polled_since_wake: false,
-        };
+        });
         let monitor = KBox::pin_init(
             try_pin_init!(Monitor {
                 events <- new_spinlock!(events, "xfs_healthmon::events"),
@@ -138,8 +145,8 @@ impl Monitor {
         // attached) and its file is released.  Report functions that found it on the mount just
         // before it was retracted may still be about to take the queue lock (they found it in
         // an RCU read-side critical section): they will find the monitor detached, and leave.
-        // So the ring can go now, freed under the lock (a few kfree()s), while the lock and
-        // `wait` stay until the memory goes, a grace period from now.
+        // So the ring can go now, while the lock and `wait` stay until the memory goes, a grace
+        // period from now.
         let mut events = this.events.lock();
         if trace::enabled(trace::Kind::Drop) {
             let (live, queue) = (this.live(), &events.queue);
@@ -149,8 +156,15 @@ impl Monitor {
                 });
             }
         }
-        events.queue.release();
+        let ring = events.queue.release();
         drop(events);
+        // Freed after a grace period too, with the monitor's own memory: nothing needs it gone
+        // sooner, and `close()` then only hands the pointer over.
+        if let Some(ring) = ring.into_raw() {
+            // SAFETY: `into_raw` gave up a `kvmalloc()` block that nothing else owns, and its
+            // records need no drop.
+            unsafe { xfs::kvfree_later(ring) };
+        }
         // SAFETY: Only the file's reads touch `out`, and the file is released.  A report may
         // still hold a `&Monitor` that covers `out`, but never reaches it, and `out` is behind
         // the mutex's `UnsafeCell`, so dropping it in place writes nothing that reference claims.

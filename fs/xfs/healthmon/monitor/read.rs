@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Reading a monitor: the output buffer of formatted V0 records, waiting for records, and
-//! copying them to the reader.
+//! Reading a monitor: records taken from the queue, formatted as V0 records and copied to the
+//! reader as they are taken, with the C monitor's output buffer kept only as a count.
 
 use super::live::trace_record_event;
 use super::Events;
 use super::Monitor;
 use crate::event::MaskMap;
 use crate::uapi;
-use crate::uapi::V0Record;
 use crate::xfs::trace;
 use kernel::iov::IovIterDest;
 use kernel::prelude::*;
@@ -19,25 +18,56 @@ use kernel::transmute::AsBytes;
 /// Largest output buffer a reader gets, as in C.
 const MAX_OUTBUF: usize = 64 * 1024;
 
-/// The formatted V0 records waiting to be copied to the reader.
+/// Records taken from the queue per hold of its lock while reading: bounds how long a reader
+/// keeps reporters spinning, while taking the lock far less often than once per record (C takes
+/// its mutex once per record).  Also the records the monitor's own buffer holds.
+const READ_BATCH: usize = 16;
+/// Bytes of the monitor's own buffer.
+const BATCH_BYTES: usize = READ_BATCH * uapi::V0_SIZE;
+
+/// What the reader has taken from the queue and not yet copied out, and the C monitor's output
+/// buffer, which it stands in for.
+///
+/// The C monitor keeps an output buffer of `size` bytes (set by the first read, at most 64 KiB)
+/// for the monitor's life, formats queued records into it until it is full, and then copies
+/// them out; what the reader's buffer cannot take stays for the next read.  This one formats up
+/// to [`READ_BATCH`] records at a time into `batch`, inside the monitor, and copies them out at
+/// once, so a reader that takes everything (`xfs_healer` reads 64 KiB, more than the queue
+/// holds) needs no memory of its own.  It keeps C's buffer as a count (`head`, the bytes
+/// formatted since the buffer was last empty), so that it takes exactly the records C would
+/// take: when the reader's buffer fills, or its copy faults, part way, the rest of what C would
+/// have formatted goes to `spill`, allocated then and freed once read.  The records taken are
+/// then out of the queue, as in C, so no later event merges into them.
 ///
 /// # Invariants
 ///
-/// `tail <= head <= buf.len()`; the bytes `buf[tail..head]` are formatted records not yet copied.
+/// - `btail <= bhead <= BATCH_BYTES` and `stail <= spill.len()`: the bytes not yet copied are
+///   `batch[btail..bhead]`, then `spill[stail..]`.
+/// - `pending() <= head <= size`: they are the last of the bytes formatted since the buffer was
+///   last empty.
 pub(super) struct OutBuf {
-    buf: KVec<u8>,
+    size: usize,
     head: usize,
-    tail: usize,
+    batch: [u8; BATCH_BYTES],
+    bhead: usize,
+    btail: usize,
+    spill: KVVec<u8>,
+    stail: usize,
 }
 
 impl OutBuf {
-    pub(super) fn new() -> Self {
-        // INVARIANT: empty.
-        OutBuf {
-            buf: KVec::new(),
+    /// An empty buffer, made in place (the monitor's buffer is 1 KiB).
+    pub(super) fn new() -> impl Init<Self> {
+        // INVARIANT: empty, with no buffer yet.
+        init!(OutBuf {
+            size: 0,
             head: 0,
-            tail: 0,
-        }
+            batch <- pin_init::init_zeroed(),
+            bhead: 0,
+            btail: 0,
+            spill: KVVec::new(),
+            stail: 0,
+        })
     }
 
     /// The buffer size the C monitor picks for a first read of `count` bytes.
@@ -48,73 +78,117 @@ impl OutBuf {
         count.max(kernel::page::PAGE_SIZE).min(MAX_OUTBUF)
     }
 
-    /// Allocates the buffer on the first read, falling back to one page as C does.
-    fn alloc(&mut self, count: usize) -> Result {
-        let size = Self::size_for(count);
-        let buf = match KVec::from_elem(0u8, size, GFP_KERNEL) {
-            Ok(buf) => buf,
-            Err(_) if size > kernel::page::PAGE_SIZE => {
-                KVec::from_elem(0u8, kernel::page::PAGE_SIZE, GFP_KERNEL)?
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // INVARIANT: a new, empty buffer.
-        self.buf = buf;
-        self.head = 0;
-        self.tail = 0;
-        Ok(())
-    }
-
-    /// The buffer's size; zero before the first read.
+    /// The size of C's buffer; zero before the first read.
     fn size(&self) -> usize {
-        self.buf.len()
+        self.size
     }
 
-    /// Bytes formatted but not yet copied.
+    /// Bytes taken but not yet copied.
     fn pending(&self) -> usize {
-        self.head - self.tail
+        (self.bhead - self.btail) + (self.spill.len() - self.stail)
     }
 
-    /// How many more whole records fit.
+    /// How many more records C's buffer would take before it is copied out.
     fn room(&self) -> usize {
-        (self.buf.len() - self.head) / uapi::V0_SIZE
+        (self.size - self.head) / uapi::V0_SIZE
     }
 
-    /// Appends a formatted record; the caller has checked for room.
-    fn put(&mut self, rec: &V0Record) {
-        if let Some(dst) = self.buf.get_mut(self.head..self.head + uapi::V0_SIZE) {
-            dst.copy_from_slice(rec.as_bytes());
-            // INVARIANT: the record fit within `buf`.
-            self.head += uapi::V0_SIZE;
+    /// Empties C's buffer once everything in it has been copied out, as C does after each copy;
+    /// the spill's memory goes with it.
+    fn reset_if_copied(&mut self) {
+        if self.pending() == 0 {
+            // INVARIANT: nothing pending, and a buffer with nothing formatted.
+            self.head = 0;
+            self.bhead = 0;
+            self.btail = 0;
+            self.stail = 0;
+            if self.spill.capacity() > 0 {
+                self.spill = KVVec::new();
+            }
         }
     }
 
-    /// Copies pending bytes to `to`.  Copying nothing of something is a fault.
+    /// Empties the monitor's buffer, all of which has been copied, for the next batch of the
+    /// same round: C's buffer is not empty yet.
+    fn next_batch(&mut self) {
+        if self.btail == self.bhead {
+            // INVARIANT: nothing of the batch is pending.
+            self.bhead = 0;
+            self.btail = 0;
+        }
+    }
+
+    /// Records the monitor's buffer can take now, at most `READ_BATCH` and what C's buffer
+    /// has room for.
+    fn batch_room(&self) -> usize {
+        ((BATCH_BYTES - self.bhead) / uapi::V0_SIZE).min(self.room())
+    }
+
+    /// Formats `rec`, a record popped from the queue, into the monitor's buffer; the caller
+    /// has checked `batch_room()`.
+    fn put(&mut self, rec: &uapi::V0Record) {
+        let room = self.room();
+        match self.batch.get_mut(self.bhead..self.bhead + uapi::V0_SIZE) {
+            Some(dst) if room > 0 => {
+                dst.copy_from_slice(rec.as_bytes());
+                // INVARIANT: the record fit within `batch`, and `room()` was at least one.
+                self.bhead += uapi::V0_SIZE;
+                self.head += uapi::V0_SIZE;
+            }
+            // Cannot happen (the caller checked); if it did, the record would be lost to the
+            // reader although the queue counts it as delivered: the warning says why.
+            _ => {
+                kernel::warn_on!(true);
+            }
+        }
+    }
+
+    /// Formats `rec`, a record popped from the queue, into the spill; the caller has checked
+    /// `room()` and reserved the memory, so this never allocates.
+    fn put_spill(&mut self, rec: &uapi::V0Record) {
+        let fits = self.room() > 0 && self.spill.capacity() - self.spill.len() >= uapi::V0_SIZE;
+        if fits
+            && self
+                .spill
+                .extend_from_slice(rec.as_bytes(), GFP_NOWAIT)
+                .is_ok()
+        {
+            // INVARIANT: `room()` was at least one.
+            self.head += uapi::V0_SIZE;
+        } else {
+            // Cannot happen, as in `put`.
+            kernel::warn_on!(true);
+        }
+    }
+
+    /// Copies pending bytes to `to`: C's copy of its buffer.  Copying nothing of something is a
+    /// fault.
     fn copy_to(&mut self, to: &mut IovIterDest<'_>) -> Result<usize> {
         let mut copied = 0;
-        if let Some(src) = self.buf.get(self.tail..self.head) {
+        if let Some(src) = self.batch.get(self.btail..self.bhead) {
             if !src.is_empty() {
-                copied = to.copy_to_iter(src);
-                if copied == 0 {
-                    return Err(EFAULT);
-                }
+                let n = to.copy_to_iter(src);
                 // INVARIANT: `copy_to_iter` copies at most `src.len()` bytes.
-                self.tail += copied;
+                self.btail += n;
+                copied += n;
             }
         }
-        // Nothing left: start over at the front of the buffer.
-        if self.tail == self.head {
-            self.head = 0;
-            self.tail = 0;
+        if self.btail == self.bhead {
+            if let Some(src) = self.spill.get(self.stail..) {
+                if !src.is_empty() {
+                    let n = to.copy_to_iter(src);
+                    // INVARIANT: as above.
+                    self.stail += n;
+                    copied += n;
+                }
+            }
+        }
+        if copied == 0 && self.pending() > 0 {
+            return Err(EFAULT);
         }
         Ok(copied)
     }
 }
-
-/// Records taken from the queue per hold of its lock while reading: bounds how long a reader
-/// keeps reporters spinning, while taking the lock far less often than once per record (C takes
-/// its mutex once per record).
-const READ_BATCH: usize = 16;
 
 impl Monitor {
     /// Sleeps until there is something to read; ERESTARTSYS if a signal comes first.  As in C's
@@ -138,46 +212,75 @@ impl Monitor {
         }
     }
 
-    /// Formats queued records into `out` while they fit.  The queue lock is dropped and taken
-    /// again every `READ_BATCH` records, so that a large read never keeps reporters spinning
-    /// for long.
-    fn fill(&self, out: &mut OutBuf, masks: &impl MaskMap) {
-        loop {
-            let mut events = self.events.lock();
-            let more = self.fill_batch(&mut events, out, masks);
-            // Records taken from the queue must stay visible to other readers and to pollers,
-            // who look under this lock: as buffered bytes, before the lock goes.  (Left to the
-            // end of the read, a second reader could find neither records nor bytes while this
-            // one copies to userspace, and sleep with bytes to read.)
-            self.buffered.store(out.pending(), Relaxed);
-            drop(events);
-            if !more {
-                return;
-            }
-        }
-    }
-
-    /// Formats up to `READ_BATCH` queued records into `out`; says whether there may be more
-    /// that fit.
+    /// Takes queued records into the monitor's buffer while it and C's buffer have room; says
+    /// how many, and, if `round_start` and the `copybuf` tracepoint is on, where C's buffer
+    /// would end once C had formatted its round (records while it has room, as many as are
+    /// queued now).
     fn fill_batch(
         &self,
-        events: &mut SpinLockGuard<'_, Events>,
         out: &mut OutBuf,
         masks: &impl MaskMap,
-    ) -> bool {
-        for _ in 0..READ_BATCH {
-            if out.room() == 0 {
-                return false;
-            }
+        round_start: bool,
+    ) -> (usize, Option<usize>) {
+        let mut events = self.events.lock();
+        let room = out.room();
+        let n = self.take(&mut events, out.batch_room(), masks, |rec| out.put(rec));
+        let c_head = (round_start && trace::copybuf_on()).then(|| {
+            let queued = n + events.queue.waiting() as usize;
+            out.head - n * uapi::V0_SIZE + queued.min(room) * uapi::V0_SIZE
+        });
+        // Records taken from the queue must stay visible to other readers and to pollers, who
+        // look under this lock: as buffered bytes, before the lock goes.  (Left to the end of
+        // the read, a second reader could find neither records nor bytes while this one copies
+        // to userspace, and sleep with bytes to read.)
+        self.buffered.store(out.pending(), Relaxed);
+        (n, c_head)
+    }
+
+    /// Pops up to `max` records and hands each, formatted, to `put`, which has room for
+    /// `max`; says how many it took.
+    fn take(
+        &self,
+        events: &mut SpinLockGuard<'_, Events>,
+        max: usize,
+        masks: &impl MaskMap,
+        mut put: impl FnMut(&uapi::V0Record),
+    ) -> usize {
+        let mut n = 0;
+        while n < max {
             let Some(rec) = events.queue.pop(self.live()) else {
-                return false;
+                break;
             };
             if trace::enabled(trace::Kind::Format) {
                 trace_record_event(trace::Kind::Format, self.dev, &events.queue, rec.event);
             }
-            out.put(&rec.event.encode_v0(rec.time_ns, masks));
+            put(&rec.event.encode_v0(rec.time_ns, masks));
+            n += 1;
         }
-        true
+        n
+    }
+
+    /// Takes into the spill what C would format into its buffer now: records while it has
+    /// room, `READ_BATCH` per hold of the queue lock.  The memory is allocated with the queue
+    /// unlocked, for the records queued then; if that fails, the records stay queued, to be
+    /// read next time.
+    fn spill(&self, out: &mut OutBuf, masks: &impl MaskMap) {
+        let mut want = out.room().min(self.events.lock().queue.waiting() as usize);
+        if want == 0 || out.spill.reserve(want * uapi::V0_SIZE, GFP_KERNEL).is_err() {
+            return;
+        }
+        while want > 0 {
+            let mut events = self.events.lock();
+            let n = self.take(&mut events, want.min(READ_BATCH), masks, |rec| {
+                out.put_spill(rec)
+            });
+            self.buffered.store(out.pending(), Relaxed);
+            drop(events);
+            if n < READ_BATCH {
+                return;
+            }
+            want -= n;
+        }
     }
 
     /// Reads V0 records into `to`: first what is left of a partly read record, then as many
@@ -204,11 +307,8 @@ impl Monitor {
                 self.out.lock()
             };
             if out.size() == 0 {
-                if let Err(e) = out.alloc(to.len()) {
-                    trace::monitor(trace::Kind::ReadFinish, || self.trace_mon());
-                    self.finish_read(&out, true);
-                    return Err(e);
-                }
+                // INVARIANT: nothing was formatted before the first read.
+                out.size = OutBuf::size_for(to.len());
             }
             trace::monitor(trace::Kind::ReadStart, || self.trace_mon());
             let result = self.read_locked(&mut out, to, masks);
@@ -252,19 +352,29 @@ impl Monitor {
         events.detached && events.queue.is_empty() && out.pending() == 0
     }
 
-    /// Fires `xfs_healthmon_copybuf` before a copy from `out` to `to`.
+    /// Fires `xfs_healthmon_copybuf` before a copy from `out` to `to`, with C's buffer as it
+    /// is.
     #[inline(always)]
     fn trace_copybuf(&self, out: &OutBuf, to: &IovIterDest<'_>) {
+        self.trace_copybuf_at(out, out.head, out.head.saturating_sub(out.pending()), to);
+    }
+
+    /// Fires `xfs_healthmon_copybuf` with C's buffer holding `head` bytes, `tail` of them
+    /// copied.
+    #[inline(always)]
+    fn trace_copybuf_at(&self, out: &OutBuf, head: usize, tail: usize, to: &IovIterDest<'_>) {
         let mon = || trace::Mon {
             dev: self.dev,
-            bufsize: out.buf.len() as u64,
-            bufhead: out.head as u64,
-            buftail: out.tail as u64,
+            bufsize: out.size as u64,
+            bufhead: head as u64,
+            buftail: tail as u64,
             ..Default::default()
         };
         trace::copybuf(mon, to.len());
     }
 
+    /// C's read: what is left from the last read, then rounds of formatting records into its
+    /// buffer until it is full and copying them out, while the reader has room.
     fn read_locked(
         &self,
         out: &mut OutBuf,
@@ -273,10 +383,20 @@ impl Monitor {
     ) -> Result<usize> {
         self.trace_copybuf(out, to);
         let mut copied = out.copy_to(to)?;
+        out.reset_if_copied();
         while !to.is_empty() {
-            self.fill(out, masks);
-            self.trace_copybuf(out, to);
-            match out.copy_to(to) {
+            let round = if out.pending() > 0 {
+                // Only after a copy that faulted part way: C formats into what room is left,
+                // then copies again (which faults again, unless the reader's memory appeared).
+                self.spill(out, masks);
+                self.trace_copybuf(out, to);
+                let round = out.copy_to(to);
+                out.reset_if_copied();
+                round
+            } else {
+                self.round(out, to, masks)
+            };
+            match round {
                 Ok(0) => break,
                 Ok(n) => copied += n,
                 Err(e) if copied == 0 => return Err(e),
@@ -284,6 +404,62 @@ impl Monitor {
             }
         }
         Ok(copied)
+    }
+
+    /// One of C's rounds on an empty buffer: format records while the buffer has room, then
+    /// copy them out.  Here each batch is copied as it is taken; if the reader's buffer fills
+    /// or faults part way, the rest of the round goes to the spill.  `copybuf` fires once, as
+    /// in C, before the first copy, with C's buffer as C's round would have filled it (so with
+    /// more than `READ_BATCH` records, formatting is traced partly before it and partly after).
+    fn round(
+        &self,
+        out: &mut OutBuf,
+        to: &mut IovIterDest<'_>,
+        masks: &impl MaskMap,
+    ) -> Result<usize> {
+        let result = self.round_copy(out, to, masks);
+        // C empties its buffer once all of it is copied.
+        out.reset_if_copied();
+        result
+    }
+
+    fn round_copy(
+        &self,
+        out: &mut OutBuf,
+        to: &mut IovIterDest<'_>,
+        masks: &impl MaskMap,
+    ) -> Result<usize> {
+        let mut copied = 0;
+        let mut first = true;
+        loop {
+            let (n, c_head) = self.fill_batch(out, masks, first);
+            if n == 0 && !first {
+                // The queue is empty: C's round ended with the last batch, which is copied.
+                return Ok(copied);
+            }
+            if first {
+                self.trace_copybuf_at(out, c_head.unwrap_or(out.head), 0, to);
+                first = false;
+            }
+            match out.copy_to(to) {
+                Ok(w) => copied += w,
+                Err(e) => {
+                    // C would have formatted the whole round before its copy faulted.
+                    self.spill(out, masks);
+                    return if copied > 0 { Ok(copied) } else { Err(e) };
+                }
+            }
+            if out.pending() > 0 || (to.is_empty() && out.room() > 0) {
+                // The reader's buffer is full, or faulted: C would have formatted the rest of
+                // the round before copying.
+                self.spill(out, masks);
+                return Ok(copied);
+            }
+            if n < READ_BATCH || out.room() == 0 {
+                return Ok(copied);
+            }
+            out.next_batch();
+        }
     }
 }
 
@@ -372,8 +548,12 @@ mod tests {
 
     #[test]
     fn buffer_sizing() {
-        assert_eq!(OutBuf::size_for(1), PAGE_SIZE);
-        assert_eq!(OutBuf::size_for(PAGE_SIZE + 64), PAGE_SIZE + 64);
+        // C's `min(64 KiB, max(PAGE_SIZE, count))`, whatever the page size.
+        assert_eq!(OutBuf::size_for(1), PAGE_SIZE.min(64 * 1024));
+        assert_eq!(
+            OutBuf::size_for(PAGE_SIZE + 64),
+            (PAGE_SIZE + 64).min(64 * 1024)
+        );
         assert_eq!(OutBuf::size_for(1 << 20), 64 * 1024);
     }
 
@@ -423,11 +603,133 @@ mod tests {
             for (i, w) in want.iter().enumerate() {
                 assert!(same_record(&all[i * 64..(i + 1) * 64], w));
             }
-            // A one-byte first read still gets a page-sized buffer.
-            assert!(hm.out.lock().size() >= PAGE_SIZE);
+            // A one-byte first read still sizes C's buffer to a page.
+            assert_eq!(hm.out.lock().size(), OutBuf::size_for(1));
             // SAFETY: Looking detached is what the monitor's detach and release expect.
             unsafe { set_attached(&hm, false) };
         }
+        Ok(())
+    }
+
+    /// Distinct records: media errors that do not touch.
+    fn distinct(n: u64) -> impl Iterator<Item = Event> {
+        (0..n).map(|i| media(MediaDev::Data, 1000 * i, 8))
+    }
+
+    #[test]
+    fn a_reader_that_takes_everything_needs_no_memory() -> Result {
+        let hm = monitor_with(&[])?;
+        for e in distinct(300) {
+            push(&hm, e);
+        }
+        let mut buf = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL)?;
+        assert_eq!(read_into(&hm, &mut buf, true)?, 301 * uapi::V0_SIZE);
+        {
+            let out = hm.out.lock();
+            assert_eq!(out.pending(), 0);
+            assert_eq!(out.spill.capacity(), 0);
+        }
+        // SAFETY: Looking detached is what the monitor's detach and release expect.
+        unsafe { set_attached(&hm, false) };
+        Ok(())
+    }
+
+    /// Reads everything left with one 64 KiB read and checks that `first`, then that, are the
+    /// records of `want`.
+    fn read_rest_and_check(hm: &Monitor, first: &[u8], want: &[Event]) -> Result {
+        let mut all = KVec::from_elem(0u8, 64 * 1024, GFP_KERNEL)?;
+        let n = read_into(hm, &mut all, true)?;
+        assert_eq!(first.len() + n, want.len() * uapi::V0_SIZE);
+        let mut stream = KVec::new();
+        stream.extend_from_slice(first, GFP_KERNEL)?;
+        stream.extend_from_slice(&all[..n], GFP_KERNEL)?;
+        for (i, w) in expected(want).iter().enumerate() {
+            assert!(same_record(&stream[i * 64..(i + 1) * 64], w));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_short_read_takes_what_c_takes() -> Result {
+        // A first read of `first` bytes sizes C's buffer, which then takes as many records as
+        // it holds (`taken`) and leaves the rest queued, where the newest can still merge.
+        // Six more records than that are queued: RUNNING and `taken + 5` media errors.  The
+        // sizes: shorter than a record, a batch's worth (the reader's buffer ends exactly at a
+        // batch), a page, and a size that is not a multiple of a record.
+        for first in [1usize, 100, 1024, 4096, 4152] {
+            let taken = OutBuf::size_for(first) / uapi::V0_SIZE;
+            if taken + 6 > crate::queue::ORDINARY_LIMIT {
+                // Pages too large for this queue to hold more than C's buffer.
+                continue;
+            }
+            let media_errors = (taken + 5) as u64;
+            let hm = monitor_with(&[])?;
+            for e in distinct(media_errors) {
+                push(&hm, e);
+            }
+            let mut head = KVec::from_elem(0u8, first, GFP_KERNEL)?;
+            let n = read_into(&hm, &mut head, true)?;
+            assert_eq!(n, first.min(taken * uapi::V0_SIZE));
+            assert_eq!(hm.out.lock().pending(), taken * uapi::V0_SIZE - n);
+            let (stats, _) = hm.stats();
+            assert_eq!(stats.delivered, taken as u64);
+            assert_eq!(stats.queued, 6);
+            // A media error that touches the newest record merges into it.
+            let newest = media_errors - 1;
+            let touching = media(MediaDev::Data, 1000 * newest + 8, 8);
+            assert_eq!(push(&hm, touching), Outcome::Merged);
+            let mut want = KVec::new();
+            want.push(Event::Running, GFP_KERNEL)?;
+            for e in distinct(newest) {
+                want.push(e, GFP_KERNEL)?;
+            }
+            want.push(media(MediaDev::Data, 1000 * newest, 16), GFP_KERNEL)?;
+            read_rest_and_check(&hm, &head[..n], &want)?;
+            // Read out: the spill's memory is gone.
+            assert_eq!(hm.out.lock().spill.capacity(), 0);
+            // SAFETY: Looking detached is what the monitor's detach and release expect.
+            unsafe { set_attached(&hm, false) };
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn an_empty_read_of_leftovers_faults() -> Result {
+        // As C: with bytes left from the last read, a read of nothing copies nothing of them.
+        let hm = monitor_with(&[media(MediaDev::Data, 0, 8)])?;
+        let mut head = [0u8; 100];
+        assert_eq!(read_into(&hm, &mut head, true)?, 100);
+        assert!(read_into(&hm, &mut [], true) == Err(EFAULT));
+        let mut rest = [0u8; 28];
+        assert_eq!(read_into(&hm, &mut rest, true)?, 28);
+        // SAFETY: Looking detached is what the monitor's detach and release expect.
+        unsafe { set_attached(&hm, false) };
+        Ok(())
+    }
+
+    #[test]
+    fn records_taken_but_not_read_do_not_merge() -> Result {
+        // RUNNING and 30 records, more than one batch, all taken by a first read of 100 bytes,
+        // as C's buffer takes them: the newest is out of the queue, and a record that touches
+        // it is queued on its own.
+        let hm = monitor_with(&[])?;
+        for e in distinct(30) {
+            push(&hm, e);
+        }
+        let mut first = [0u8; 100];
+        assert_eq!(read_into(&hm, &mut first, true)?, 100);
+        assert_eq!(hm.stats().0.queued, 0);
+        let touching = media(MediaDev::Data, 29_008, 8);
+        assert_eq!(push(&hm, touching), Outcome::Queued);
+        let mut want = KVec::new();
+        want.push(Event::Running, GFP_KERNEL)?;
+        for e in distinct(30) {
+            want.push(e, GFP_KERNEL)?;
+        }
+        want.push(touching, GFP_KERNEL)?;
+        read_rest_and_check(&hm, &first, &want)?;
+        // SAFETY: Looking detached is what the monitor's detach and release expect.
+        unsafe { set_attached(&hm, false) };
         Ok(())
     }
 }

@@ -238,9 +238,9 @@ mod tests {
         Ok(())
     }
 
-    /// The full-queue path counts a loss in the newest record through a cached position:
-    /// drain and refill the ring so that its records cross chunk boundaries and wrap around,
-    /// and check that every loss lands in the newest record, which is a LOST record.
+    /// The full-queue path counts a loss in the newest record through a cached position: drain
+    /// and refill the ring so that its records wrap around, and check that every loss lands in
+    /// the newest record, which is a LOST record.
     #[test]
     fn losses_land_in_the_newest_record_across_the_ring() -> Result {
         let mut q = full_queue()?;

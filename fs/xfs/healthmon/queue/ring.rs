@@ -1,95 +1,103 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The ring's memory: four 8 KiB chunks of records, filled in order as records arrive.
+//! The ring's memory: one block of records, filled in order as records arrive.
 
 use super::Record;
+use core::ptr::NonNull;
 use kernel::prelude::*;
 
 /// Memory for the ring: what the C monitor allows its heap-allocated events.
 pub(crate) const QUEUE_BYTES: usize = 32 * 1024;
-/// Size of one chunk of the ring: the largest size the kmalloc caches serve.
-const CHUNK_BYTES: usize = 8 * 1024;
-/// Chunks in the ring.
-const CHUNKS: usize = QUEUE_BYTES / CHUNK_BYTES;
-/// Records in one chunk.
-const CHUNK: usize = CHUNK_BYTES / core::mem::size_of::<Record>();
 /// Records in the ring.
-pub(crate) const CAPACITY: usize = CHUNK * CHUNKS;
+pub(crate) const CAPACITY: usize = QUEUE_BYTES / core::mem::size_of::<Record>();
 
-/// The ring's memory: [`CHUNKS`] vectors of up to [`CHUNK`] records.
+/// The ring's memory: one `kvmalloc()` block of [`CAPACITY`] records.
+///
+/// One block, not the 8 KiB pieces the kmalloc caches serve: a 32 KiB block is an order-3
+/// allocation, which the page allocator serves from its per-CPU lists as quickly as a slab
+/// cache, and `kvmalloc()` falls back to `vmalloc()` where memory is too fragmented for it.  One
+/// allocation and one free per monitor cost less than four, and the record at a position is
+/// found without dividing it by a chunk's size.
 ///
 /// # Invariants
 ///
-/// Each chunk has room for `CHUNK` records (until [`Slots::release`]), and the chunks fill in
-/// order: a chunk holds records only once the ones before it are full.
-pub(super) struct Slots {
-    chunks: [KVec<Record>; CHUNKS],
+/// `records` has room for `CAPACITY` records (until [`Slots::take`]).
+pub(crate) struct Slots {
+    records: KVVec<Record>,
 }
 
 impl Slots {
     /// Allocates the ring, empty.
-    pub(super) fn new() -> Result<Self> {
-        let chunk = || KVec::with_capacity(CHUNK, GFP_KERNEL);
-        // INVARIANT: every chunk has room for `CHUNK` records and holds none.
+    pub(crate) fn new() -> Result<Self> {
+        // INVARIANT: room for `CAPACITY` records, none of them stored.
         Ok(Slots {
-            chunks: [chunk()?, chunk()?, chunk()?, chunk()?],
+            records: KVVec::with_capacity(CAPACITY, GFP_KERNEL)?,
         })
     }
 
     #[inline]
     pub(super) fn get(&self, i: usize) -> Option<&Record> {
-        self.chunks.get(i / CHUNK)?.get(i % CHUNK)
+        self.records.get(i)
     }
 
     #[inline]
     pub(super) fn get_mut(&mut self, i: usize) -> Option<&mut Record> {
-        self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
+        self.records.get_mut(i)
     }
 
-    /// The record at a position found by [`Slots::put`], without dividing by `CHUNK` again.
+    /// The record at a position found by [`Slots::put`].
     #[inline]
     pub(super) fn at(&self, at: Pos) -> Option<&Record> {
-        self.chunks.get(at.chunk)?.get(at.index)
+        self.records.get(at.0)
     }
 
     /// [`Slots::at`], to change the record.
     #[inline]
     pub(super) fn at_mut(&mut self, at: Pos) -> Option<&mut Record> {
-        self.chunks.get_mut(at.chunk)?.get_mut(at.index)
+        self.records.get_mut(at.0)
     }
 
     /// Stores `rec` in slot `i`, over an old record or as the next one of a growing ring, and
     /// says where it went.
     #[inline]
     pub(super) fn put(&mut self, i: usize, rec: Record) -> Option<Pos> {
-        let at = Pos {
-            chunk: i / CHUNK,
-            index: i % CHUNK,
-        };
-        let chunk = self.chunks.get_mut(at.chunk)?;
-        if let Some(old) = chunk.get_mut(at.index) {
+        if let Some(old) = self.records.get_mut(i) {
             *old = rec;
-            return Some(at);
+            return Some(Pos(i));
         }
-        // INVARIANT: `i` is the next slot of a growing ring, so this chunk's turn has come.
-        (chunk.len() == at.index && chunk.push_within_capacity(rec).is_ok()).then_some(at)
+        // Records are stored in order, so slot `i` is the next one of a growing ring; the ring
+        // was allocated with room for all of them, so this never allocates.
+        (self.records.len() == i && self.records.push_within_capacity(rec).is_ok())
+            .then_some(Pos(i))
     }
 
-    /// Gives up the memory; the ring is then empty for good.
-    pub(super) fn release(&mut self) {
-        // INVARIANT: released for good.
-        for chunk in &mut self.chunks {
-            drop(core::mem::replace(chunk, KVec::new()));
-        }
+    /// Gives up the memory, to be freed by the caller: the ring is then empty for good.
+    pub(super) fn take(&mut self) -> RingMemory {
+        // INVARIANT: taken for good; an empty vector holds no memory.
+        RingMemory(core::mem::replace(&mut self.records, KVVec::new()))
     }
 }
 
-/// Where a slot's record is: chunk and index within it.
+/// A ring's memory, taken from its queue so that it can be freed outside the queue's lock.
+pub(crate) struct RingMemory(KVVec<Record>);
+
+impl RingMemory {
+    /// Gives up the memory as a `kvmalloc()` pointer for `kvfree()` (none if nothing was
+    /// allocated).  The records need no drop: they are `Copy`.
+    pub(crate) fn into_raw(self) -> Option<NonNull<u8>> {
+        if self.0.capacity() == 0 {
+            return None;
+        }
+        let (ptr, _len, _cap) = self.0.into_raw_parts();
+        NonNull::new(ptr.cast::<u8>())
+    }
+}
+
+/// Where a slot's record is.
 #[derive(Clone, Copy, Default)]
-pub(super) struct Pos {
-    chunk: usize,
-    index: usize,
-}
+pub(super) struct Pos(usize);
 
-const _: () = assert!(CHUNKS == 4);
-const _: () = assert!(CHUNK * core::mem::size_of::<Record>() <= CHUNK_BYTES);
+// `Record` is `Copy`, so dropping records is never needed, and a ring of 48-byte records uses
+// all but 32 bytes of the block.
+const _: () = assert!(CAPACITY * core::mem::size_of::<Record>() <= QUEUE_BYTES);
+const _: () = assert!(CAPACITY >= 680);

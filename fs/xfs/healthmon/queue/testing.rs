@@ -18,7 +18,7 @@ pub(crate) fn balanced(s: &Stats) -> bool {
 }
 
 /// Fills a fresh queue with distinct, unmergeable events up to its ordinary limit.
-pub(crate) fn full_queue() -> Result<Queue> {
+pub(crate) fn full_queue() -> Result<KBox<Queue>> {
     let mut q = Queue::new(true, 1)?;
     let mut ino = 0u64;
     while waiting(&q) < ORDINARY_LIMIT {

@@ -161,3 +161,14 @@ pub(crate) unsafe fn free_rcu(p: NonNull<raw::xfs_hm_monitor>) {
     // SAFETY: As the caller guarantees; the shim frees after a grace period.
     unsafe { shim::xfs_hm_free_rcu(p.as_ptr()) }
 }
+
+/// Frees `p` later, after a grace period, in a batch with other such frees.
+///
+/// # Safety
+///
+/// `p` is a kmalloc or kvmalloc allocation that nothing uses any more, and whatever it holds
+/// may be freed without being dropped.
+pub(crate) unsafe fn kvfree_later(p: NonNull<u8>) {
+    // SAFETY: As the caller guarantees.
+    unsafe { shim::xfs_hm_kvfree_later(p.as_ptr().cast()) }
+}
