@@ -318,28 +318,22 @@ fn bench_ns(fs: &Fs, op: &str, mode: &str, threads: u64, iters: u64) -> Res<f64>
 /// (`/proc/slabinfo`), the pages of kmalloc() calls too large for a slab cache, and
 /// `VmallocUsed`.  Every cache is shrunk first, which also flushes the per-CPU slabs, so that
 /// the counts are exact; objects, not pages, are counted, because slab pages kept for reuse
-/// would otherwise hide or inflate what one monitor holds.  Large kmalloc() pages (both
-/// monitors' 64 KiB output buffers) appear in no cache: the kernel counts them in meminfo's
-/// `Slab:` beside the caches' pages, so they are `Slab:` less the pages of every cache, read
-/// after the per-CPU counters are folded in (`vm/stat_refresh`).
-///
-/// Without `large` they are left out, with the wait and the refresh they need: the `memory`
-/// row, where neither monitor has read and so neither holds such pages, keeps the
-/// objects-only figure and the method it always had.
-fn kernel_memory(large: bool) -> Res<u64> {
+/// would otherwise hide or inflate what one monitor holds.  Large kmalloc() pages (the Rust
+/// monitor's ring, the C monitor's output buffer) appear in no cache: the kernel counts them
+/// in meminfo's `Slab:` beside the caches' pages, so they are `Slab:` less the pages of every
+/// cache, read after the per-CPU counters are folded in (`vm/stat_refresh`).
+fn kernel_memory() -> Res<u64> {
     let slabs =
         std::fs::read_dir("/sys/kernel/slab").map_err(|e| format!("/sys/kernel/slab: {e}"))?;
     for entry in slabs.flatten() {
         // Caches without the file just fail; that is fine.
         let _ = std::fs::write(entry.path().join("shrink"), "1");
     }
-    if large {
-        // Shrinking frees the empty slabs of SLAB_TYPESAFE_BY_RCU caches after a grace period,
-        // and until then their pages count in `Slab:` but in no cache: let them go first.
-        std::thread::sleep(Duration::from_secs(1));
-        std::fs::write("/proc/sys/vm/stat_refresh", "1")
-            .map_err(|e| format!("/proc/sys/vm/stat_refresh: {e}"))?;
-    }
+    // Shrinking frees the empty slabs of SLAB_TYPESAFE_BY_RCU caches after a grace period,
+    // and until then their pages count in `Slab:` but in no cache: let them go first.
+    std::thread::sleep(Duration::from_secs(1));
+    std::fs::write("/proc/sys/vm/stat_refresh", "1")
+        .map_err(|e| format!("/proc/sys/vm/stat_refresh: {e}"))?;
     let slabinfo = std::fs::read_to_string("/proc/slabinfo").map_err(|e| e.to_string())?;
     let meminfo = std::fs::read_to_string("/proc/meminfo").map_err(|e| e.to_string())?;
     // SAFETY: sysconf() takes no pointer and only reads a value the kernel fixed at exec.
@@ -364,11 +358,7 @@ fn kernel_memory(large: bool) -> Res<u64> {
             .map_or(Ok(0), num)
             .map(|v| v * 1024)
     };
-    let large = if large {
-        kib("Slab:")?.saturating_sub(slab_pages)
-    } else {
-        0
-    };
+    let large = kib("Slab:")?.saturating_sub(slab_pages);
     Ok(objects + large + kib("VmallocUsed:")?)
 }
 
@@ -537,11 +527,11 @@ fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {
                 // Memory freed with kfree_rcu() returns in batches up to five seconds later
                 // (KFREE_DRAIN_JIFFIES): let what earlier rows freed come back first.
                 std::thread::sleep(Duration::from_secs(6));
-                let before = kernel_memory(false)?;
+                let before = kernel_memory()?;
                 let hm = fs.monitor()?;
                 // Far more distinct events than either queue holds.
                 fs.driver("bench F0 F1 media distinct 1 4000")?;
-                let after = kernel_memory(false)?;
+                let after = kernel_memory()?;
                 drop(hm);
                 bytes.push(after.saturating_sub(before));
             }
@@ -555,11 +545,11 @@ fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {
             for _ in 0..n(1)? {
                 // See "memory": let what earlier rows freed with kfree_rcu() come back first.
                 std::thread::sleep(Duration::from_secs(6));
-                let before = kernel_memory(true)?;
+                let before = kernel_memory()?;
                 let hm = fs.monitor()?;
-                let opened = kernel_memory(true)?;
+                let opened = kernel_memory()?;
                 first_read(&hm)?;
-                let after = kernel_memory(true)?;
+                let after = kernel_memory()?;
                 drop(hm);
                 open.push(opened.saturating_sub(before));
                 read.push(after.saturating_sub(before));
@@ -580,14 +570,14 @@ fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {
             let mut per = Vec::new();
             for _ in 0..n(1)? {
                 std::thread::sleep(Duration::from_secs(6));
-                let before = kernel_memory(true)?;
+                let before = kernel_memory()?;
                 let mut held = Vec::with_capacity(mounts.len());
                 for (mount, root) in &mounts {
                     let hm = open_monitor(root, mount)?;
                     first_read(&hm)?;
                     held.push(hm);
                 }
-                let after = kernel_memory(true)?;
+                let after = kernel_memory()?;
                 drop(held);
                 per.push(after.saturating_sub(before) / mounts.len() as u64);
             }
