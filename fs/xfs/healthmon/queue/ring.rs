@@ -97,7 +97,8 @@ impl RingMemory {
 #[derive(Clone, Copy, Default)]
 pub(super) struct Pos(usize);
 
-// `Record` is `Copy`, so dropping records is never needed, and a ring of 48-byte records uses
-// all but 32 bytes of the block.
+// A ring of 48-byte records uses all but 32 bytes of the block.
 const _: () = assert!(CAPACITY * core::mem::size_of::<Record>() <= QUEUE_BYTES);
+// Records are never dropped: `RingMemory::into_raw` frees the block without dropping them.
+const _: () = assert!(!core::mem::needs_drop::<Record>());
 const _: () = assert!(CAPACITY >= 680);
