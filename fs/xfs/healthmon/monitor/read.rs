@@ -649,41 +649,72 @@ mod tests {
         Ok(())
     }
 
+    /// What C's read of `count` bytes does with `queued` records and a buffer that holds
+    /// `per_round` of them: rounds of formatting as many records as the buffer holds, then
+    /// copying, until the reader's buffer is full.  Returns the bytes read and the records
+    /// taken from the queue.
+    fn c_read(count: usize, mut queued: usize, per_round: usize) -> (usize, usize) {
+        let (mut read, mut taken) = (0, 0);
+        loop {
+            let round = queued.min(per_round);
+            if round == 0 || read == count {
+                return (read, taken);
+            }
+            queued -= round;
+            taken += round;
+            let copied = (count - read).min(round * uapi::V0_SIZE);
+            read += copied;
+            if copied < round * uapi::V0_SIZE {
+                return (read, taken);
+            }
+        }
+    }
+
     #[test]
     fn a_short_read_takes_what_c_takes() -> Result {
         // A first read of `first` bytes sizes C's buffer, which then takes as many records as
-        // it holds (`taken`) and leaves the rest queued, where the newest can still merge.
-        // Six more records than that are queued: RUNNING and `taken + 5` media errors.  The
-        // sizes: shorter than a record, a batch's worth (the reader's buffer ends exactly at a
-        // batch), a page, and a size that is not a multiple of a record.
+        // it holds (`per_round`), round after round, and leaves the rest queued, where the
+        // newest can still merge.  Six more records than a round are queued: RUNNING and
+        // `per_round + 5` media errors.  The sizes: shorter than a record, a batch's worth
+        // (the reader's buffer ends exactly at a batch), a page, and a size that is not a
+        // multiple of a record (whose second round takes the rest).
         for first in [1usize, 100, 1024, 4096, 4152] {
-            let taken = OutBuf::size_for(first) / uapi::V0_SIZE;
-            if taken + 6 > crate::queue::ORDINARY_LIMIT {
+            let per_round = OutBuf::size_for(first) / uapi::V0_SIZE;
+            if per_round + 6 > crate::queue::ORDINARY_LIMIT {
                 // Pages too large for this queue to hold more than C's buffer.
                 continue;
             }
-            let media_errors = (taken + 5) as u64;
+            let media_errors = (per_round + 5) as u64;
+            let (c_read_bytes, c_taken) = c_read(first, per_round + 6, per_round);
             let hm = monitor_with(&[])?;
             for e in distinct(media_errors) {
                 push(&hm, e);
             }
             let mut head = KVec::from_elem(0u8, first, GFP_KERNEL)?;
             let n = read_into(&hm, &mut head, true)?;
-            assert_eq!(n, first.min(taken * uapi::V0_SIZE));
-            assert_eq!(hm.out.lock().pending(), taken * uapi::V0_SIZE - n);
+            assert_eq!(n, c_read_bytes);
+            assert_eq!(hm.out.lock().pending(), c_taken * uapi::V0_SIZE - n);
             let (stats, _) = hm.stats();
-            assert_eq!(stats.delivered, taken as u64);
-            assert_eq!(stats.queued, 6);
-            // A media error that touches the newest record merges into it.
+            assert_eq!(stats.delivered, c_taken as u64);
+            assert_eq!(stats.queued, (per_round + 6 - c_taken) as u64);
+            // A media error that touches the newest record merges into it if it is still
+            // queued, and is a record of its own if the read took it.
             let newest = media_errors - 1;
             let touching = media(MediaDev::Data, 1000 * newest + 8, 8);
-            assert_eq!(push(&hm, touching), Outcome::Merged);
+            let still_queued = c_taken < per_round + 6;
             let mut want = KVec::new();
             want.push(Event::Running, GFP_KERNEL)?;
             for e in distinct(newest) {
                 want.push(e, GFP_KERNEL)?;
             }
-            want.push(media(MediaDev::Data, 1000 * newest, 16), GFP_KERNEL)?;
+            if still_queued {
+                assert_eq!(push(&hm, touching), Outcome::Merged);
+                want.push(media(MediaDev::Data, 1000 * newest, 16), GFP_KERNEL)?;
+            } else {
+                assert_eq!(push(&hm, touching), Outcome::Queued);
+                want.push(media(MediaDev::Data, 1000 * newest, 8), GFP_KERNEL)?;
+                want.push(touching, GFP_KERNEL)?;
+            }
             read_rest_and_check(&hm, &head[..n], &want)?;
             // Read out: the spill's memory is gone.
             assert_eq!(hm.out.lock().spill.capacity(), 0);
