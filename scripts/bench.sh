@@ -51,7 +51,7 @@ trap 'rm -f "$vmlog"' EXIT
 # while the TCG guest patched a static key at boot) is booted again, once.
 for attempt in 1 2; do
 	rc=0
-	"$TOP/scripts/vm.sh" --keep --variant both --timeout 3000 -- \
+	"$TOP/scripts/vm.sh" --keep --variant both --cpus 2 --timeout 7200 -- \
 		env BENCH_REPS="${BENCH_REPS:-5}" BENCH_SCALE="${BENCH_SCALE:-1}" BENCH_ONLY="${BENCH_ONLY:-}" BENCH_MOUNTS="${BENCH_MOUNTS:-100}" \
 		tests/bench/guest-bench \
 		2> >(tee "$vmlog" >&2) || rc=$?
