@@ -7,6 +7,7 @@ use super::live::trace_record_event;
 use super::Events;
 use super::Monitor;
 use crate::event::MaskMap;
+use crate::queue::Record;
 use crate::uapi;
 use crate::xfs::trace;
 use kernel::iov::IovIterDest;
@@ -42,13 +43,13 @@ const BATCH_BYTES: usize = READ_BATCH * uapi::V0_SIZE;
 /// # Invariants
 ///
 /// - `btail <= bhead <= BATCH_BYTES` and `stail <= spill.len()`: the bytes not yet copied are
-///   `batch[btail..bhead]`, then `spill[stail..]`.
+///   bytes `btail..bhead` of `batch`, then `spill[stail..]`; `bhead` is a multiple of a record.
 /// - `pending() <= head <= size`: they are the last of the bytes formatted since the buffer was
 ///   last empty.
 pub(super) struct OutBuf {
     size: usize,
     head: usize,
-    batch: [u8; BATCH_BYTES],
+    batch: [uapi::V0Record; READ_BATCH],
     bhead: usize,
     btail: usize,
     spill: KVVec<u8>,
@@ -125,12 +126,13 @@ impl OutBuf {
     }
 
     /// Formats `rec`, a record popped from the queue, into the monitor's buffer; the caller
-    /// has checked `batch_room()`.
-    fn put(&mut self, rec: &uapi::V0Record) {
+    /// has checked `batch_room()`.  Encoded in place: a record formatted elsewhere and copied
+    /// in would cost a second copy of its 64 bytes.
+    fn put(&mut self, rec: &Record, masks: &impl MaskMap) {
         let room = self.room();
-        match self.batch.get_mut(self.bhead..self.bhead + uapi::V0_SIZE) {
-            Some(dst) if room > 0 => {
-                dst.copy_from_slice(rec.as_bytes());
+        match self.batch.get_mut(self.bhead / uapi::V0_SIZE) {
+            Some(slot) if room > 0 => {
+                *slot = rec.event.encode_v0(rec.time_ns, masks);
                 // INVARIANT: the record fit within `batch`, and `room()` was at least one.
                 self.bhead += uapi::V0_SIZE;
                 self.head += uapi::V0_SIZE;
@@ -145,12 +147,13 @@ impl OutBuf {
 
     /// Formats `rec`, a record popped from the queue, into the spill; the caller has checked
     /// `room()` and reserved the memory, so this never allocates.
-    fn put_spill(&mut self, rec: &uapi::V0Record) {
+    fn put_spill(&mut self, rec: &Record, masks: &impl MaskMap) {
         let fits = self.room() > 0 && self.spill.capacity() - self.spill.len() >= uapi::V0_SIZE;
+        let v0 = rec.event.encode_v0(rec.time_ns, masks);
         if fits
             && self
                 .spill
-                .extend_from_slice(rec.as_bytes(), GFP_NOWAIT)
+                .extend_from_slice(v0.as_bytes(), GFP_NOWAIT)
                 .is_ok()
         {
             // INVARIANT: `room()` was at least one.
@@ -165,7 +168,7 @@ impl OutBuf {
     /// fault.
     fn copy_to(&mut self, to: &mut IovIterDest<'_>) -> Result<usize> {
         let mut copied = 0;
-        if let Some(src) = self.batch.get(self.btail..self.bhead) {
+        if let Some(src) = self.batch.as_bytes().get(self.btail..self.bhead) {
             if !src.is_empty() {
                 let n = to.copy_to_iter(src);
                 // INVARIANT: `copy_to_iter` copies at most `src.len()` bytes.
@@ -224,7 +227,7 @@ impl Monitor {
     ) -> (usize, Option<usize>) {
         let mut events = self.events.lock();
         let room = out.room();
-        let n = self.take(&mut events, out.batch_room(), masks, |rec| out.put(rec));
+        let n = self.take(&mut events, out.batch_room(), |rec| out.put(rec, masks));
         let c_head = (round_start && trace::copybuf_on()).then(|| {
             let queued = n + events.queue.waiting() as usize;
             out.head - n * uapi::V0_SIZE + queued.min(room) * uapi::V0_SIZE
@@ -237,14 +240,13 @@ impl Monitor {
         (n, c_head)
     }
 
-    /// Pops up to `max` records and hands each, formatted, to `put`, which has room for
-    /// `max`; says how many it took.
+    /// Pops up to `max` records and hands each to `put`, which has room for `max`; says how
+    /// many it took.
     fn take(
         &self,
         events: &mut SpinLockGuard<'_, Events>,
         max: usize,
-        masks: &impl MaskMap,
-        mut put: impl FnMut(&uapi::V0Record),
+        mut put: impl FnMut(&Record),
     ) -> usize {
         let mut n = 0;
         while n < max {
@@ -254,7 +256,7 @@ impl Monitor {
             if trace::enabled(trace::Kind::Format) {
                 trace_record_event(trace::Kind::Format, self.dev, &events.queue, rec.event);
             }
-            put(&rec.event.encode_v0(rec.time_ns, masks));
+            put(&rec);
             n += 1;
         }
         n
@@ -271,8 +273,8 @@ impl Monitor {
         }
         while want > 0 {
             let mut events = self.events.lock();
-            let n = self.take(&mut events, want.min(READ_BATCH), masks, |rec| {
-                out.put_spill(rec)
+            let n = self.take(&mut events, want.min(READ_BATCH), |rec| {
+                out.put_spill(rec, masks)
             });
             self.buffered.store(out.pending(), Relaxed);
             drop(events);
