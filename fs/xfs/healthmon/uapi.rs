@@ -12,7 +12,6 @@
 
 use kernel::ioctl::_IOW;
 use kernel::transmute::AsBytes;
-use pin_init::Zeroable;
 
 /// Declares a `#[repr(u32)]` enum whose discriminants are the values of a C enum (or of a C
 /// family of constants): the one place in Rust where those numbers are written.  It comes with
@@ -135,10 +134,6 @@ pub(crate) struct V0Record {
 // SAFETY: `V0Record` is `repr(C)` with integer fields and arrays only, laid out without padding
 // (4 + 4 + 8 + 32 + 16 bytes at alignment 8), so all of its bytes are initialised.
 unsafe impl AsBytes for V0Record {}
-
-// SAFETY: All of `V0Record`'s fields are integers or arrays of them, for which all-zero bytes
-// are valid.
-unsafe impl Zeroable for V0Record {}
 
 /// Size of the V0 record.
 pub(crate) const V0_SIZE: usize = core::mem::size_of::<V0Record>();

@@ -21,10 +21,8 @@ const MAX_OUTBUF: usize = 64 * 1024;
 
 /// Records taken from the queue per hold of its lock while reading: bounds how long a reader
 /// keeps reporters spinning, while taking the lock far less often than once per record (C takes
-/// its mutex once per record).  Also the records the monitor's own buffer holds.
+/// its mutex once per record).  Also the records the reader's batch holds.
 const READ_BATCH: usize = 16;
-/// Bytes of the monitor's own buffer.
-const BATCH_BYTES: usize = READ_BATCH * uapi::V0_SIZE;
 
 /// What the reader has taken from the queue and not yet copied out, and the C monitor's output
 /// buffer, which it stands in for.
@@ -32,9 +30,9 @@ const BATCH_BYTES: usize = READ_BATCH * uapi::V0_SIZE;
 /// The C monitor keeps an output buffer of `size` bytes (set by the first read, at most 64 KiB)
 /// for the monitor's life, formats queued records into it until it is full, and then copies
 /// them out; what the reader's buffer cannot take stays for the next read.  This one formats up
-/// to [`READ_BATCH`] records at a time into `batch`, inside the monitor, and copies them out at
-/// once, so a reader that takes everything (`xfs_healer` reads 64 KiB, more than the queue
-/// holds) needs no memory of its own.  It keeps C's buffer as a count (`head`, the bytes
+/// to [`READ_BATCH`] records at a time into `batch` (1 KiB, allocated by the first read, as C's
+/// buffer is) and copies them out at once, so a reader that takes everything (`xfs_healer`
+/// reads 64 KiB, more than the queue holds) needs no more.  It keeps C's buffer as a count (`head`, the bytes
 /// formatted since the buffer was last empty), so that it takes exactly the records C would
 /// take: when the reader's buffer fills, or its copy faults, part way, the rest of what C would
 /// have formatted goes to `spill`, allocated then and freed once read.  The records taken are
@@ -42,33 +40,47 @@ const BATCH_BYTES: usize = READ_BATCH * uapi::V0_SIZE;
 ///
 /// # Invariants
 ///
-/// - `btail <= bhead <= BATCH_BYTES` and `stail <= spill.len()`: the bytes not yet copied are
-///   bytes `btail..bhead` of `batch`, then `spill[stail..]`; `bhead` is a multiple of a record.
+/// - `batch` has room for `READ_BATCH` records once `size` is set; `btail <= batch.len()` times
+///   a record's size and `stail <= spill.len()`: the bytes not yet copied are those of `batch`
+///   from `btail` on, then `spill[stail..]`.
 /// - `pending() <= head <= size`: they are the last of the bytes formatted since the buffer was
 ///   last empty.
 pub(super) struct OutBuf {
     size: usize,
     head: usize,
-    batch: [uapi::V0Record; READ_BATCH],
-    bhead: usize,
+    batch: KVec<uapi::V0Record>,
     btail: usize,
     spill: KVVec<u8>,
     stail: usize,
 }
 
 impl OutBuf {
-    /// An empty buffer, made in place (the monitor's buffer is 1 KiB).
-    pub(super) fn new() -> impl Init<Self> {
+    /// An empty buffer, before the first read.
+    pub(super) fn new() -> Self {
         // INVARIANT: empty, with no buffer yet.
-        init!(OutBuf {
+        OutBuf {
             size: 0,
             head: 0,
-            batch <- pin_init::init_zeroed(),
-            bhead: 0,
+            batch: KVec::new(),
             btail: 0,
             spill: KVVec::new(),
             stail: 0,
-        })
+        }
+    }
+
+    /// Sets C's buffer size for a first read of `count` bytes, and allocates the batch; C
+    /// allocates its buffer then, and fails the read with ENOMEM if it cannot, as this does.
+    fn first_read(&mut self, count: usize) -> Result {
+        self.batch = KVec::with_capacity(READ_BATCH, GFP_KERNEL)?;
+        // INVARIANT: the batch has room for `READ_BATCH` records, and nothing was formatted
+        // before the first read.
+        self.size = Self::size_for(count);
+        Ok(())
+    }
+
+    /// Bytes in the batch.
+    fn batch_bytes(&self) -> usize {
+        self.batch.len() * uapi::V0_SIZE
     }
 
     /// The buffer size the C monitor picks for a first read of `count` bytes.
@@ -86,7 +98,7 @@ impl OutBuf {
 
     /// Bytes taken but not yet copied.
     fn pending(&self) -> usize {
-        (self.bhead - self.btail) + (self.spill.len() - self.stail)
+        (self.batch_bytes() - self.btail) + (self.spill.len() - self.stail)
     }
 
     /// How many more records C's buffer would take before it is copied out.
@@ -100,7 +112,7 @@ impl OutBuf {
         if self.pending() == 0 {
             // INVARIANT: nothing pending, and a buffer with nothing formatted.
             self.head = 0;
-            self.bhead = 0;
+            self.batch.clear();
             self.btail = 0;
             self.stail = 0;
             if self.spill.capacity() > 0 {
@@ -112,9 +124,9 @@ impl OutBuf {
     /// Empties the monitor's buffer, all of which has been copied, for the next batch of the
     /// same round: C's buffer is not empty yet.
     fn next_batch(&mut self) {
-        if self.btail == self.bhead {
+        if self.btail == self.batch_bytes() {
             // INVARIANT: nothing of the batch is pending.
-            self.bhead = 0;
+            self.batch.clear();
             self.btail = 0;
         }
     }
@@ -122,26 +134,20 @@ impl OutBuf {
     /// Records the monitor's buffer can take now, at most `READ_BATCH` and what C's buffer
     /// has room for.
     fn batch_room(&self) -> usize {
-        ((BATCH_BYTES - self.bhead) / uapi::V0_SIZE).min(self.room())
+        (self.batch.capacity() - self.batch.len()).min(self.room())
     }
 
-    /// Formats `rec`, a record popped from the queue, into the monitor's buffer; the caller
-    /// has checked `batch_room()`.  Encoded in place: a record formatted elsewhere and copied
-    /// in would cost a second copy of its 64 bytes.
+    /// Formats `rec`, a record popped from the queue, into the batch; the caller has checked
+    /// `batch_room()`, so this never allocates.
     fn put(&mut self, rec: &Record, masks: &impl MaskMap) {
-        let room = self.room();
-        match self.batch.get_mut(self.bhead / uapi::V0_SIZE) {
-            Some(slot) if room > 0 => {
-                *slot = rec.event.encode_v0(rec.time_ns, masks);
-                // INVARIANT: the record fit within `batch`, and `room()` was at least one.
-                self.bhead += uapi::V0_SIZE;
-                self.head += uapi::V0_SIZE;
-            }
+        let v0 = rec.event.encode_v0(rec.time_ns, masks);
+        if self.room() > 0 && self.batch.push_within_capacity(v0).is_ok() {
+            // INVARIANT: `room()` was at least one.
+            self.head += uapi::V0_SIZE;
+        } else {
             // Cannot happen (the caller checked); if it did, the record would be lost to the
             // reader although the queue counts it as delivered: the warning says why.
-            _ => {
-                kernel::warn_on!(true);
-            }
+            kernel::warn_on!(true);
         }
     }
 
@@ -168,7 +174,7 @@ impl OutBuf {
     /// fault.
     fn copy_to(&mut self, to: &mut IovIterDest<'_>) -> Result<usize> {
         let mut copied = 0;
-        if let Some(src) = self.batch.as_bytes().get(self.btail..self.bhead) {
+        if let Some(src) = self.batch.as_slice().as_bytes().get(self.btail..) {
             if !src.is_empty() {
                 let n = to.copy_to_iter(src);
                 // INVARIANT: `copy_to_iter` copies at most `src.len()` bytes.
@@ -176,7 +182,7 @@ impl OutBuf {
                 copied += n;
             }
         }
-        if self.btail == self.bhead {
+        if self.btail == self.batch_bytes() {
             if let Some(src) = self.spill.get(self.stail..) {
                 if !src.is_empty() {
                     let n = to.copy_to_iter(src);
@@ -309,8 +315,11 @@ impl Monitor {
                 self.out.lock()
             };
             if out.size() == 0 {
-                // INVARIANT: nothing was formatted before the first read.
-                out.size = OutBuf::size_for(to.len());
+                if let Err(e) = out.first_read(to.len()) {
+                    trace::monitor(trace::Kind::ReadFinish, || self.trace_mon());
+                    self.finish_read(&out, true);
+                    return Err(e);
+                }
             }
             trace::monitor(trace::Kind::ReadStart, || self.trace_mon());
             let result = self.read_locked(&mut out, to, masks);
