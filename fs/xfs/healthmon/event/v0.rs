@@ -19,7 +19,9 @@ use crate::uapi::{
 impl Event {
     /// Encodes this event as a V0 record (`struct xfs_health_monitor_event`), byte for byte what
     /// the C monitor writes: native byte order, unused bytes zero, masks translated from the
-    /// in-core `XFS_SICK_*` bits to the ioctl ones by `masks`.
+    /// in-core `XFS_SICK_*` bits to the ioctl ones by `masks`.  Inlined into the reader's loop,
+    /// so that the record is built where it goes.
+    #[inline(always)]
     pub(crate) fn encode_v0(&self, time_ns: u64, masks: &impl MaskMap) -> V0Record {
         let rec = V0Record::new(self.domain().v0(), self.event_type().v0(), time_ns);
         match *self {

@@ -248,6 +248,7 @@ impl Monitor {
 
     /// Pops up to `max` records and hands each to `put`, which has room for `max`; says how
     /// many it took.
+    #[inline(always)]
     fn take(
         &self,
         events: &mut SpinLockGuard<'_, Events>,
