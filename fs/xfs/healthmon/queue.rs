@@ -153,10 +153,7 @@ impl Queue {
     /// A queue of its own, for KUnit.
     #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) fn new(verbose: bool, now: impl Env) -> Result<KBox<Self>> {
-        Ok(KBox::init(
-            Self::init(Slots::new()?, verbose, now),
-            GFP_KERNEL,
-        )?)
+        KBox::init(Self::init(Slots::new()?, verbose, now), GFP_KERNEL)
     }
 
     /// Whether every health event is reported, not just changes.
@@ -370,6 +367,7 @@ impl Queue {
     /// Gives up the ring's memory for good, to be freed by the caller (outside the queue's
     /// lock): the monitor is going away.  The queue is then empty and unmounted, so it accepts
     /// nothing more.
+    #[must_use = "dropping the ring's memory frees it under the caller's lock"]
     pub(crate) fn release(&mut self) -> RingMemory {
         // INVARIANT: an empty, unmounted queue never touches its slots again.
         self.head = 0;

@@ -145,8 +145,8 @@ impl Monitor {
         // attached) and its file is released.  Report functions that found it on the mount just
         // before it was retracted may still be about to take the queue lock (they found it in
         // an RCU read-side critical section): they will find the monitor detached, and leave.
-        // So the ring can go now, while the lock and `wait` stay until the memory goes, a grace
-        // period from now.
+        // So the ring may be given up now, while the lock and `wait` stay until the memory goes,
+        // a grace period from now.
         let mut events = this.events.lock();
         if trace::enabled(trace::Kind::Drop) {
             let (live, queue) = (this.live(), &events.queue);

@@ -32,11 +32,11 @@ const READ_BATCH: usize = 16;
 /// them out; what the reader's buffer cannot take stays for the next read.  This one formats up
 /// to [`READ_BATCH`] records at a time into `batch` (1 KiB, allocated by the first read, as C's
 /// buffer is) and copies them out at once, so a reader that takes everything (`xfs_healer`
-/// reads 64 KiB, more than the queue holds) needs no more.  It keeps C's buffer as a count (`head`, the bytes
-/// formatted since the buffer was last empty), so that it takes exactly the records C would
-/// take: when the reader's buffer fills, or its copy faults, part way, the rest of what C would
-/// have formatted goes to `spill`, allocated then and freed once read.  The records taken are
-/// then out of the queue, as in C, so no later event merges into them.
+/// reads 64 KiB, more than the queue holds) needs no more.  It keeps C's buffer as a count
+/// (`head`, the bytes formatted since the buffer was last empty), so that it takes exactly the
+/// records C would take: when the reader's buffer fills, or its copy faults, part way, the rest
+/// of what C would have formatted goes to `spill`, allocated then and freed once read.  The
+/// records taken are then out of the queue, as in C, so no later event merges into them.
 ///
 /// # Invariants
 ///
@@ -292,8 +292,8 @@ impl Monitor {
         }
     }
 
-    /// Reads V0 records into `to`: first what is left of a partly read record, then as many
-    /// queued records as fit.  Returns 0 at the end of the stream only, once the monitor has
+    /// Reads V0 records into `to`: first what is left from the last read, then as many queued
+    /// records as fit.  Returns 0 at the end of the stream only, once the monitor has
     /// detached and everything has been read.
     ///
     /// Better than C here: when two readers wake for the same records and the other one takes

@@ -84,6 +84,7 @@ pub(crate) struct RingMemory(KVVec<Record>);
 impl RingMemory {
     /// Gives up the memory as a `kvmalloc()` pointer for `kvfree()` (none if nothing was
     /// allocated).  The records need no drop: they are `Copy`.
+    #[must_use = "the block leaks unless it is freed"]
     pub(crate) fn into_raw(self) -> Option<NonNull<u8>> {
         if self.0.capacity() == 0 {
             return None;
