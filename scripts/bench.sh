@@ -15,8 +15,8 @@
 # BENCH_MACRO=0 leaves out the macro rows (tests/bench/guest-bench), which run in the first
 # BENCH_MACRO_REPS repetitions; BENCH_CYCLES is the mount-cycle row's count (under TCG with
 # icount, about 4 s of real time per cycle) and BENCH_STORM_SECS the I/O error storm's length.
-# With the defaults a run takes about two hours: 5 x 2 x 5 minutes of hmbench's rows and
-# 2 x 2 x 16 minutes of macro rows.
+# With the defaults a run should take about two hours (not measured as a whole; from the parts
+# measured: about 5 minutes of hmbench's rows and 16 of macro rows per variant and repetition).
 #
 # BENCH_CLOCK=icount (the default) runs QEMU with -icount shift=0: the guest's clock advances one
 # nanosecond per instruction executed, so a measurement counts the instructions of the code under

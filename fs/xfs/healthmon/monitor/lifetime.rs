@@ -162,7 +162,8 @@ impl Monitor {
         // sooner, and `close()` then only hands the pointer over.
         if let Some(ring) = ring.into_raw() {
             // SAFETY: `into_raw` gave up a `kvmalloc()` block that nothing else owns, and its
-            // records need no drop.
+            // records need no drop.  It may sleep: `put` runs in process context (release,
+            // unmount, the ioctl's failure path), and the queue lock was dropped above.
             unsafe { xfs::kvfree_later(ring) };
         }
         // SAFETY: Only the file's reads touch `out`, and the file is released.  A report may

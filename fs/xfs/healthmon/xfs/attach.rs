@@ -162,13 +162,16 @@ pub(crate) unsafe fn free_rcu(p: NonNull<raw::xfs_hm_monitor>) {
     unsafe { shim::xfs_hm_free_rcu(p.as_ptr()) }
 }
 
-/// Frees `p` later, after a grace period, in a batch with other such frees.
+/// Frees `p` later, after a grace period, in a batch with other such frees.  May sleep (to wait
+/// for a grace period when no batch page can be allocated).
 ///
 /// # Safety
 ///
 /// `p` is a kmalloc or kvmalloc allocation that nothing uses any more, and whatever it holds
 /// may be freed without being dropped.
 pub(crate) unsafe fn kvfree_later(p: NonNull<u8>) {
-    // SAFETY: As the caller guarantees.
+    // SAFETY: `kvfree_rcu_mightsleep()` takes any kmalloc or vmalloc pointer, which `p` is, and
+    // frees it once; nothing touches the memory before or after, since nothing uses it and no
+    // destructor needs to run (both the caller's promise).
     unsafe { shim::xfs_hm_kvfree_later(p.as_ptr().cast()) }
 }
