@@ -144,7 +144,7 @@ the unsafe surface of the Rust code is this file and its declarations.
 The file is not built yet; a later patch adds the Kconfig choice.
 EOF
 
-copy xfs.rs xfs/objects.rs xfs/attach.rs xfs/trace.rs xfs/kunit.rs
+copy xfs.rs xfs/objects.rs xfs/attach.rs xfs/memory.rs xfs/trace.rs xfs/kunit.rs
 commit "xfs: healthmon: add typed wrappers of the C objects and tracepoints" <<'EOF'
 Wrap the C objects the monitor uses (mount, inode, allocation and
 realtime groups, the fserror event, the superblock) in types that

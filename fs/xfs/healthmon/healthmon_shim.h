@@ -45,8 +45,18 @@ void xfs_hm_mount_publish(struct xfs_mount *mp, struct xfs_hm_monitor *hm);
 struct super_block *xfs_hm_mount_sb(struct xfs_mount *mp);
 struct xfs_mount *xfs_hm_sb_mount(struct super_block *sb);
 u32 xfs_hm_mount_dev(struct xfs_mount *mp);
-void xfs_hm_free_rcu(struct xfs_hm_monitor *hm);
-void xfs_hm_kvfree_later(void *p);
+void *xfs_hm_kmalloc(size_t size);
+void *xfs_hm_kvmalloc(size_t size);
+/*
+ * Room in a monitor for its own free, a grace period after its last reference goes: the Rust
+ * side reserves four pointers for it (FreeLater of xfs/attach.rs).
+ */
+struct xfs_hm_free {
+	struct rcu_head rcu;
+	void *monitor;	/* kmalloc'ed: the monitor that holds this */
+	void *ring;	/* kvmalloc'ed, or NULL */
+};
+void xfs_hm_free_later(struct xfs_hm_free *f, struct xfs_hm_monitor *hm, void *ring);
 struct xfs_mount *xfs_hm_file_mount(struct file *file);
 bool xfs_hm_may_monitor(struct file *file);
 int xfs_hm_anon_inode_getfd(const struct file_operations *fops, struct xfs_hm_monitor *hm);

@@ -30,6 +30,7 @@ use crate::queue::{
     Queue,
     Stats, //
 };
+use crate::xfs;
 use crate::xfs::trace;
 use crate::xfs::{
     FserrorEvent,
@@ -117,6 +118,8 @@ pub(crate) struct Monitor {
     out: Mutex<OutBuf>,
     /// `out.pending()`, for waiting and polling without `out`'s lock.
     buffered: Atomic<usize>,
+    /// Room for the RCU callback that frees the monitor and its ring (see [`Monitor::put`]).
+    free: xfs::FreeLater,
 }
 
 // The shims lock the monitor's address as a `spinlock_t`.

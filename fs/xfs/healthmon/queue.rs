@@ -461,6 +461,34 @@ mod tests {
     }
 
     #[test]
+    fn ring_takes_only_an_empty_vector_of_full_size() -> Result {
+        // The monitor's ring comes from kvmalloc() directly, as a vector made elsewhere.
+        let short: KVVec<Record> = KVVec::with_capacity(1, GFP_KERNEL)?;
+        assert!(Slots::from_vec(short).is_err());
+        let mut used: KVVec<Record> = KVVec::with_capacity(CAPACITY, GFP_KERNEL)?;
+        used.push(
+            Record {
+                time_ns: 1,
+                event: Event::Running,
+            },
+            GFP_KERNEL,
+        )?;
+        assert!(Slots::from_vec(used).is_err());
+        let ring = crate::xfs::kvvec_with_capacity::<Record>(CAPACITY)?;
+        assert!(ring.capacity() >= CAPACITY && ring.is_empty());
+        let mut q = KBox::init(Queue::init(Slots::from_vec(ring)?, false, 5), GFP_KERNEL)?;
+        assert_eq!(waiting(&q), 1);
+        assert_eq!(
+            q.pop(6),
+            Some(Record {
+                time_ns: 5,
+                event: Event::Running
+            })
+        );
+        Ok(())
+    }
+
+    #[test]
     fn running_comes_first() -> Result {
         let mut q = Queue::new(false, 11)?;
         assert_eq!(waiting(&q), 1);

@@ -5,7 +5,8 @@
 //!
 //! This module and its submodules are the only ones that declare C functions or hold pointers to C
 //! objects (besides the file operations table of [`crate::file`]): the objects in `objects`, the
-//! attach lock in `attach`, the tracepoints in `trace`, and the test-only C fixtures in `kunit`.
+//! attach lock in `attach`, a monitor's allocations and their free in `memory`, the tracepoints
+//! in `trace`, and the test-only C fixtures in `kunit`.
 //! A C pointer becomes a reference here, once, with the one SAFETY argument for it
 //! ([`Mount::from_raw`] and its siblings); the rest of the crate takes `&Mount`, `&Inode`, `&Group`
 //! or `&FserrorEvent` and never sees a raw pointer.  It uses no other module of the crate: what it
@@ -96,8 +97,13 @@ mod shim {
         pub(super) fn xfs_hm_mount_sb(mp: *mut xfs_mount) -> *mut super_block;
         pub(super) fn xfs_hm_sb_mount(sb: *mut super_block) -> *mut xfs_mount;
         pub(super) fn xfs_hm_mount_dev(mp: *mut xfs_mount) -> u32;
-        pub(super) fn xfs_hm_free_rcu(hm: *mut xfs_hm_monitor);
-        pub(super) fn xfs_hm_kvfree_later(p: *mut kernel::ffi::c_void);
+        pub(super) fn xfs_hm_kmalloc(size: usize) -> *mut kernel::ffi::c_void;
+        pub(super) fn xfs_hm_kvmalloc(size: usize) -> *mut kernel::ffi::c_void;
+        pub(super) fn xfs_hm_free_later(
+            f: *mut kernel::ffi::c_void,
+            hm: *mut xfs_hm_monitor,
+            ring: *mut kernel::ffi::c_void,
+        );
         pub(super) fn xfs_hm_file_mount(file: *mut bindings::file) -> *mut xfs_mount;
         pub(super) fn xfs_hm_may_monitor(file: *mut bindings::file) -> bool;
         pub(super) fn xfs_hm_anon_inode_getfd(
@@ -116,12 +122,11 @@ mod shim {
 mod attach;
 #[cfg(CONFIG_KUNIT = "y")]
 mod kunit;
+mod memory;
 mod objects;
 pub(crate) mod trace;
 
 pub(crate) use attach::{
-    free_rcu,
-    kvfree_later,
     AttachLock,
     LockedMonitor,
     ReportRcu, //
@@ -130,6 +135,12 @@ pub(crate) use attach::{
 pub(crate) use kunit::{
     c_abi,
     TestMount, //
+};
+pub(crate) use memory::{
+    free_later,
+    kbox_uninit,
+    kvvec_with_capacity,
+    FreeLater, //
 };
 pub(crate) use objects::{
     anon_inode_getfd,

@@ -29,7 +29,8 @@ use super::{
 };
 use crate::queue::{
     Queue,
-    Slots, //
+    Slots,
+    CAPACITY, //
 };
 use crate::xfs;
 use crate::xfs::trace;
@@ -101,8 +102,8 @@ impl Monitor {
     pub(crate) fn create(dev: u32, verbose: bool) -> Result<MonitorRef> {
         // Everything is built in place in the monitor's allocation; only the ring's own memory
         // comes first, because the lock that holds the queue takes an initialiser that cannot
-        // fail.
-        let slots = Slots::new()?;
+        // fail.  Both come from the C allocators directly (see `xfs::kbox_uninit`).
+        let slots = Slots::from_vec(xfs::kvvec_with_capacity(CAPACITY)?)?;
         let events = init!(Events {
             queue <- Queue::init(slots, verbose, Live { dev }),
             detached: false,
@@ -110,19 +111,17 @@ impl Monitor {
             polled: false,
             polled_since_wake: false,
         });
-        let monitor = KBox::pin_init(
-            try_pin_init!(Monitor {
-                events <- new_spinlock!(events, "xfs_healthmon::events"),
-                refs: Refcount::new(1),
-                cookie: Atomic::new(0),
-                dev,
-                wait <- new_poll_condvar!("xfs_healthmon::wait"),
-                readers <- new_condvar!("xfs_healthmon::readers"),
-                out <- new_mutex!(OutBuf::new(), "xfs_healthmon::out"),
-                buffered: Atomic::new(0),
-            }),
-            GFP_KERNEL,
-        )?;
+        let monitor = xfs::kbox_uninit::<Monitor>()?.write_pin_init(try_pin_init!(Monitor {
+            events <- new_spinlock!(events, "xfs_healthmon::events"),
+            refs: Refcount::new(1),
+            cookie: Atomic::new(0),
+            dev,
+            wait <- new_poll_condvar!("xfs_healthmon::wait"),
+            readers <- new_condvar!("xfs_healthmon::readers"),
+            out <- new_mutex!(OutBuf::new(), "xfs_healthmon::out"),
+            buffered: Atomic::new(0),
+            free: xfs::FreeLater::new(),
+        }))?;
         // SAFETY: The monitor is never moved out of this allocation: it is only reached through
         // the pointer, and freed in place by `put`.
         let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(monitor) });
@@ -158,23 +157,22 @@ impl Monitor {
         }
         let ring = events.queue.release();
         drop(events);
-        // Freed after a grace period too, with the monitor's own memory: nothing needs it gone
-        // sooner, and `close()` then only hands the pointer over.
-        if let Some(ring) = ring.into_raw() {
-            // SAFETY: `into_raw` gave up a `kvmalloc()` block that nothing else owns, and its
-            // records need no drop.  It may sleep: `put` runs in process context (release,
-            // unmount, the ioctl's failure path), and the queue lock was dropped above.
-            unsafe { xfs::kvfree_later(ring) };
+        // The read buffers go now too: the monitor's memory goes without a drop of `out`.
+        // Nobody holds `out` (readers hold the file, which is released), so the try always
+        // succeeds; a try, because `put` may run under the unmount's locks, which `out`'s lock
+        // must not nest in.
+        if let Some(mut out) = this.out.try_lock() {
+            out.free();
         }
-        // SAFETY: Only the file's reads touch `out`, and the file is released.  A report may
-        // still hold a `&Monitor` that covers `out`, but never reaches it, and `out` is behind
-        // the mutex's `UnsafeCell`, so dropping it in place writes nothing that reference claims.
-        unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*ptr.as_ptr()).out)) };
         // SAFETY: Nothing but reports that found it in an RCU read-side critical section can
-        // reach the monitor now, and the memory is freed after they are gone.  What is freed
-        // without being dropped: the refcount, the atomics and the locks, which own nothing,
-        // `Events`, whose ring is gone, `readers` (a `CondVar` has no destructor, and readers
-        // hold the file while they sleep), and `wait`.
+        // reach the monitor now, and the memory is freed after they are gone; the ring (freed
+        // in the same callback, though nothing needs it gone later than now: reports leave a
+        // detached queue alone) is a `kvmalloc()` block that nothing else owns, whose records
+        // need no drop.  `free` is used only here.  What is freed without being dropped: the
+        // refcount, the atomics and the locks, which own nothing, `Events`, whose ring is
+        // gone, `out`, whose buffers went above (had its lock been held, they would leak, not
+        // be used after the free), `readers` (a `CondVar` has no destructor, and readers hold
+        // the file while they sleep), and `wait`.
         // For `wait` this deliberately waives the drop of pinned data: `PollCondVar`'s
         // destructor wakes pollfree waiters and waits a whole grace period (synchronize_rcu),
         // which made every close cost milliseconds, and neither is needed.  epoll removes its
@@ -182,11 +180,11 @@ impl Monitor {
         // in __fput()); poll(), select(), aio and io_uring hold the file while they wait, and
         // readers hold it while they sleep; so nobody is on `wait` once the file is released,
         // and no report wakes it after the detach (reports wake under the queue lock, and only
-        // while not detached).  (The C
-        // monitor frees its wait queue with kfree_rcu(), likewise.)  A monitor whose file was
-        // never made (creation failed) was never polled.  This knowingly departs from the
-        // reasoning in `PollTable::register_wait`, which counts on the destructor running.
-        unsafe { xfs::free_rcu(ptr.cast::<xfs::RawMonitor>()) };
+        // while not detached).  (The C monitor frees its wait queue with kfree_rcu(),
+        // likewise.)  A monitor whose file was never made (creation failed) was never polled.
+        // This knowingly departs from the reasoning in `PollTable::register_wait`, which
+        // counts on the destructor running.
+        unsafe { xfs::free_later(&this.free, ptr.cast::<xfs::RawMonitor>(), ring.into_raw()) };
     }
 
     /// Starts a report to the monitor that `found` found on a mount, with the lock that `found`
@@ -295,9 +293,19 @@ impl Monitor {
         // the last reference goes.  And a reader checks for data (this mark included) under
         // this lock and sleeps before releasing it, so every reader either saw the detach or is
         // asleep, to be woken here.
-        this.events.lock().detached = true;
-        this.wait.notify_all();
-        this.readers.notify_all();
+        // Only the queues that may have waiters are woken: readers count themselves in under
+        // the queue lock before they sleep, and once polled, pollers may be there for good.
+        let (sleepers, polled) = {
+            let mut events = this.events.lock();
+            events.detached = true;
+            (events.sleepers, events.polled)
+        };
+        if polled {
+            this.wait.notify_all();
+        }
+        if sleepers > 0 {
+            this.readers.notify_all();
+        }
         trace::monitor(trace::Kind::Detach, || this.trace_mon());
         // SAFETY: The mount's reference, taken by `attach`, is given up now that its pointer is
         // retracted; `this` keeps the monitor alive for our caller.

@@ -27,12 +27,20 @@ pub(crate) struct Slots {
 }
 
 impl Slots {
-    /// Allocates the ring, empty.
+    /// Allocates the ring, empty, for KUnit's queues.
+    #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) fn new() -> Result<Self> {
+        Self::from_vec(KVVec::with_capacity(CAPACITY, GFP_KERNEL)?)
+    }
+
+    /// The ring in `records`, an empty vector with room for [`CAPACITY`] records (the monitor
+    /// allocates it with `kvmalloc()` directly, see [`crate::xfs::kvvec_with_capacity`]).
+    pub(crate) fn from_vec(records: KVVec<Record>) -> Result<Self> {
+        if !records.is_empty() || records.capacity() < CAPACITY {
+            return Err(EINVAL);
+        }
         // INVARIANT: room for `CAPACITY` records, none of them stored.
-        Ok(Slots {
-            records: KVVec::with_capacity(CAPACITY, GFP_KERNEL)?,
-        })
+        Ok(Slots { records })
     }
 
     #[inline]

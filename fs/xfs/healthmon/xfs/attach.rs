@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The attach lock and the monitor found under its report lock, and the RCU free of a monitor.
+//! The attach lock and the monitor found under its report lock.
 
 use super::raw;
 use super::shim;
@@ -149,29 +149,4 @@ impl Drop for LockedMonitor {
         // the `ReportRcu` field is dropped after this, once the release is done.
         unsafe { shim::xfs_hm_report_unlock(self.0.as_ptr()) }
     }
-}
-
-/// Frees kmalloc'ed memory after an RCU grace period, without running any destructor.
-///
-/// # Safety
-///
-/// `p` is a kmalloc or kvmalloc allocation that nothing but RCU readers can reach any more, and
-/// whatever it holds may be freed without being dropped.
-pub(crate) unsafe fn free_rcu(p: NonNull<raw::xfs_hm_monitor>) {
-    // SAFETY: As the caller guarantees; the shim frees after a grace period.
-    unsafe { shim::xfs_hm_free_rcu(p.as_ptr()) }
-}
-
-/// Frees `p` later, after a grace period, in a batch with other such frees.  May sleep (to wait
-/// for a grace period when no batch page can be allocated).
-///
-/// # Safety
-///
-/// `p` is a kmalloc or kvmalloc allocation that nothing uses any more, and whatever it holds
-/// may be freed without being dropped.
-pub(crate) unsafe fn kvfree_later(p: NonNull<u8>) {
-    // SAFETY: `kvfree_rcu_mightsleep()` takes any kmalloc or vmalloc pointer, which `p` is, and
-    // frees it once; nothing touches the memory before or after, since nothing uses it and no
-    // destructor needs to run (both the caller's promise).
-    unsafe { shim::xfs_hm_kvfree_later(p.as_ptr().cast()) }
 }
