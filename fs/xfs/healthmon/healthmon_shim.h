@@ -49,13 +49,14 @@ void *xfs_hm_kmalloc(size_t size);
 void *xfs_hm_kvmalloc(size_t size);
 /*
  * Room in a monitor for its own free, a grace period after its last reference goes: the Rust
- * side reserves four pointers for it (FreeLater of xfs/attach.rs).
+ * side reserves four pointers for it (FreeLater of xfs/memory.rs).
  */
 struct xfs_hm_free {
 	struct rcu_head rcu;
 	void *monitor;	/* kmalloc'ed: the monitor that holds this */
 	void *ring;	/* kvmalloc'ed, or NULL */
 };
+
 void xfs_hm_free_later(struct xfs_hm_free *f, struct xfs_hm_monitor *hm, void *ring);
 struct xfs_mount *xfs_hm_file_mount(struct file *file);
 bool xfs_hm_may_monitor(struct file *file);

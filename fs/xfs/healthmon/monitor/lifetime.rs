@@ -158,11 +158,14 @@ impl Monitor {
         let ring = events.queue.release();
         drop(events);
         // The read buffers go now too: the monitor's memory goes without a drop of `out`.
-        // Nobody holds `out` (readers hold the file, which is released), so the try always
-        // succeeds; a try, because `put` may run under the unmount's locks, which `out`'s lock
-        // must not nest in.
-        if let Some(mut out) = this.out.try_lock() {
-            out.free();
+        // Nobody can hold `out` (only reads take it, and each holds the file, which is
+        // released), so the try succeeds; a try, because `put` may run under the unmount's
+        // locks, which `out`'s lock (held by readers across page faults) must not nest in.
+        match this.out.try_lock() {
+            Some(mut out) => out.free(),
+            None => {
+                kernel::warn_on!(true);
+            }
         }
         // SAFETY: Nothing but reports that found it in an RCU read-side critical section can
         // reach the monitor now, and the memory is freed after they are gone; the ring (freed
@@ -170,9 +173,8 @@ impl Monitor {
         // detached queue alone) is a `kvmalloc()` block that nothing else owns, whose records
         // need no drop.  `free` is used only here.  What is freed without being dropped: the
         // refcount, the atomics and the locks, which own nothing, `Events`, whose ring is
-        // gone, `out`, whose buffers went above (had its lock been held, they would leak, not
-        // be used after the free), `readers` (a `CondVar` has no destructor, and readers hold
-        // the file while they sleep), and `wait`.
+        // gone, `out`, whose buffers went above, `readers` (a `CondVar` has no destructor, and
+        // readers hold the file while they sleep), and `wait`.
         // For `wait` this deliberately waives the drop of pinned data: `PollCondVar`'s
         // destructor wakes pollfree waiters and waits a whole grace period (synchronize_rcu),
         // which made every close cost milliseconds, and neither is needed.  epoll removes its
@@ -184,7 +186,13 @@ impl Monitor {
         // likewise.)  A monitor whose file was never made (creation failed) was never polled.
         // This knowingly departs from the reasoning in `PollTable::register_wait`, which
         // counts on the destructor running.
-        unsafe { xfs::free_later(&this.free, ptr.cast::<xfs::RawMonitor>(), ring.into_raw()) };
+        unsafe {
+            xfs::free_later(
+                core::ptr::addr_of_mut!((*ptr.as_ptr()).free),
+                ptr.cast::<xfs::RawMonitor>(),
+                ring.into_raw(),
+            )
+        };
     }
 
     /// Starts a report to the monitor that `found` found on a mount, with the lock that `found`

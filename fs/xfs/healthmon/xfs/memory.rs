@@ -7,6 +7,9 @@ use super::raw;
 use super::shim;
 use core::mem::MaybeUninit;
 use core::ptr::NonNull;
+use kernel::alloc::allocator::KVmalloc;
+use kernel::alloc::allocator::Kmalloc;
+use kernel::alloc::Allocator;
 use kernel::prelude::*;
 use kernel::types::Opaque;
 
@@ -28,9 +31,8 @@ impl FreeLater {
 pub(crate) fn kbox_uninit<T>() -> Result<KBox<MaybeUninit<T>>> {
     const {
         assert!(core::mem::size_of::<T>() > 0);
-        // What kmalloc() guarantees (ARCH_KMALLOC_MINALIGN, on the architectures that build
-        // this) without being asked.
-        assert!(core::mem::align_of::<T>() <= 8);
+        // What kmalloc() guarantees without being asked (ARCH_KMALLOC_MINALIGN).
+        assert!(core::mem::align_of::<T>() <= Kmalloc::MIN_ALIGN);
     }
     // SAFETY: Allocates, or returns NULL.
     let p = unsafe { shim::xfs_hm_kmalloc(core::mem::size_of::<T>()) };
@@ -47,7 +49,8 @@ pub(crate) fn kbox_uninit<T>() -> Result<KBox<MaybeUninit<T>>> {
 pub(crate) fn kvvec_with_capacity<T>(capacity: usize) -> Result<KVVec<T>> {
     const {
         assert!(core::mem::size_of::<T>() > 0);
-        assert!(core::mem::align_of::<T>() <= 8);
+        // What kvmalloc() guarantees: kmalloc()'s alignment, or vmalloc()'s page.
+        assert!(core::mem::align_of::<T>() <= KVmalloc::MIN_ALIGN);
     }
     let bytes = capacity
         .checked_mul(core::mem::size_of::<T>())
@@ -57,30 +60,38 @@ pub(crate) fn kvvec_with_capacity<T>(capacity: usize) -> Result<KVVec<T>> {
     let p = unsafe { shim::xfs_hm_kvmalloc(bytes) };
     let p = NonNull::new(p.cast::<T>()).ok_or(ENOMEM)?;
     // SAFETY: A `kvmalloc()` block of `capacity` `T`s (no more than `isize::MAX` bytes), aligned
-    // for `T` (`kmalloc()` gives at least 8, `vmalloc()` a page), owned by nobody else: what
+    // for `T` (above), owned by nobody else: what
     // `KVmalloc` allocates, and what it frees (`kvrealloc()` to zero is `kvfree()`).  No
     // element is initialised, and the length is zero.
     Ok(unsafe { KVVec::from_raw_parts(p.as_ptr(), 0, capacity) })
 }
 
 /// Frees a monitor and its ring once every RCU reader that may have found the monitor is gone,
-/// in one callback, without running any destructor.
+/// in one callback, without running any destructor.  The memory may go as soon as this
+/// returns.
 ///
 /// # Safety
 ///
 /// - `hm` is a [`kbox_uninit`] allocation that nothing but RCU readers can reach any more, and
 ///   whatever it holds may be freed without being dropped;
-/// - `free` is inside it, and this is its only use;
+/// - `free` points to a [`FreeLater`] inside it, and this is its only use;
 /// - `ring`, if any, is a `kvmalloc()` block (such as [`kvvec_with_capacity`]'s) that nothing
 ///   uses any more and whose contents need no drop.
 pub(crate) unsafe fn free_later(
-    free: &FreeLater,
+    free: *mut FreeLater,
     hm: NonNull<raw::xfs_hm_monitor>,
     ring: Option<NonNull<u8>>,
 ) {
     let ring = ring.map_or(core::ptr::null_mut(), |p| p.as_ptr().cast());
     // SAFETY: `free` is room for `struct xfs_hm_free` (asserted the same size on both sides)
-    // that nothing else uses, inside `hm`, which stays allocated until the callback frees it
-    // last; `kfree()` and `kvfree()` take `hm` and `ring` (the caller's promise), once.
-    unsafe { shim::xfs_hm_free_later(free.0.get().cast(), hm.as_ptr(), ring) }
+    // that nothing else uses, inside `hm`, which stays allocated until `call_rcu()` has taken
+    // it (the callback frees it a grace period later, last); `kfree()` and `kvfree()` take `hm`
+    // and `ring` (the caller's promise), once.  No reference to `free` outlives the call.
+    unsafe {
+        shim::xfs_hm_free_later(
+            Opaque::cast_into(core::ptr::addr_of!((*free).0)).cast(),
+            hm.as_ptr(),
+            ring,
+        )
+    }
 }
