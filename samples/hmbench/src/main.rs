@@ -362,6 +362,23 @@ fn kernel_memory() -> Res<u64> {
     Ok(objects + large + kib("VmallocUsed:")?)
 }
 
+/// [`kernel_memory`] once it has stopped moving, for the reading before a measurement: what
+/// earlier rows freed with kfree_rcu() comes back in batches up to five seconds later
+/// (KFREE_DRAIN_JIFFIES), and call_rcu()'s callbacks a grace period later, so a measurement
+/// whose window such a batch falls in reads too little (the rows read 0 after the create row's
+/// hundred monitors).  Readings a second apart (each takes one) until two agree to a page.
+fn settled_memory() -> Res<u64> {
+    let mut prev = kernel_memory()?;
+    for _ in 0..30 {
+        let now = kernel_memory()?;
+        if now.abs_diff(prev) <= 4096 {
+            return Ok(now);
+        }
+        prev = now;
+    }
+    Err("kernel memory did not settle in 30 readings".to_string())
+}
+
 /// The root directories of the XFS filesystems mounted on the directories in `dir`.  Only the
 /// roots are opened: files created there would dirty every log just before a measurement.
 fn mounted_under(dir: &str) -> Res<Vec<(String, File)>> {
@@ -524,10 +541,7 @@ fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {
         "memory" => {
             let mut bytes = Vec::new();
             for _ in 0..n(1)? {
-                // Memory freed with kfree_rcu() returns in batches up to five seconds later
-                // (KFREE_DRAIN_JIFFIES): let what earlier rows freed come back first.
-                std::thread::sleep(Duration::from_secs(6));
-                let before = kernel_memory()?;
+                let before = settled_memory()?;
                 let hm = fs.monitor()?;
                 // Far more distinct events than either queue holds.
                 fs.driver("bench F0 F1 media distinct 1 4000")?;
@@ -543,9 +557,7 @@ fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {
         "memory-idle" => {
             let (mut open, mut read) = (Vec::new(), Vec::new());
             for _ in 0..n(1)? {
-                // See "memory": let what earlier rows freed with kfree_rcu() come back first.
-                std::thread::sleep(Duration::from_secs(6));
-                let before = kernel_memory()?;
+                let before = settled_memory()?;
                 let hm = fs.monitor()?;
                 let opened = kernel_memory()?;
                 first_read(&hm)?;
@@ -569,8 +581,7 @@ fn row(fs: &Fs, spec: &str) -> Res<Vec<(String, f64)>> {
             let mounts = mounted_under(arg(2)?)?;
             let mut per = Vec::new();
             for _ in 0..n(1)? {
-                std::thread::sleep(Duration::from_secs(6));
-                let before = kernel_memory()?;
+                let before = settled_memory()?;
                 let mut held = Vec::with_capacity(mounts.len());
                 for (mount, root) in &mounts {
                     let hm = open_monitor(root, mount)?;
