@@ -10,6 +10,11 @@ samefs exit status 1
 SCRATCH_MNT: already monitored: one monitor per filesystem at a time (is xfs_healer running?) (XFS_IOC_HEALTH_MONITOR: File exists)
 pid PID (xfs-healthmon) fd FD: state alive, dev DEV, format v0, events 71, lost 0
 prometheus record series before unmount: 22
+stats --prometheus exit status 0
+xfs_healthmon_monitor_records_total{mount="SCRATCH_MNT",dev="DEV"} 71
+xfs_healthmon_monitor_lost_total{mount="SCRATCH_MNT",dev="DEV"} 0
+xfs_healthmon_monitor_alive{mount="SCRATCH_MNT",dev="DEV"} 1
+no counts by type in fdinfo
 watch exit status 0
 records: 72 JSON, 72 raw, 71 reports
 every JSON object has its record's fields

@@ -28,6 +28,10 @@ pub struct FdInfo {
     pub queued: Option<u64>,
     /// `verbose` (Rust monitor): whether every health change is reported.
     pub verbose: Option<bool>,
+    /// `types` (Rust monitor): the events of `reported` by V0 type name, in the kernel's order.
+    pub types: Vec<(String, u64)>,
+    /// `domains` (Rust monitor): the same by V0 domain name.
+    pub domains: Vec<(String, u64)>,
     /// Every other line (`pos`, `flags`, `mnt_id`, `ino`, and lines of later kernels), as key
     /// and value.
     pub other: Vec<(String, String)>,
@@ -68,6 +72,17 @@ impl FdInfo {
                     }
                     None
                 }
+                "types" | "domains" => {
+                    if let Some(counts) = name_counts(value) {
+                        if key == "types" {
+                            info.types = counts;
+                        } else {
+                            info.domains = counts;
+                        }
+                        continue;
+                    }
+                    None
+                }
                 "verbose" => {
                     if let Some(v) = num() {
                         info.verbose = Some(v != 0);
@@ -91,9 +106,30 @@ impl FdInfo {
         info
     }
 
+    /// Whether the by-type and by-domain counts each sum to `reported` (`None` without them).
+    pub fn counts_add_up(&self) -> Option<bool> {
+        let reported = self.reported?;
+        if self.types.is_empty() || self.domains.is_empty() {
+            return None;
+        }
+        let sum = |v: &[(String, u64)]| v.iter().map(|(_, n)| n).sum::<u64>();
+        Some(sum(&self.types) == reported && sum(&self.domains) == reported)
+    }
+
     /// Whether the monitor shows this project's accounting, and it balances:
     /// `reported == delivered + merged + lost + queued`.
     pub fn balanced(&self) -> Option<bool> {
         Some(self.reported? == self.delivered? + self.merged? + self.lost? + self.queued?)
     }
+}
+
+/// `name=count name=count ...`, or `None` if any pair does not parse.
+fn name_counts(value: &str) -> Option<Vec<(String, u64)>> {
+    value
+        .split_whitespace()
+        .map(|pair| {
+            let (name, n) = pair.split_once('=')?;
+            Some((name.to_string(), n.parse().ok()?))
+        })
+        .collect()
 }

@@ -23,7 +23,7 @@ const USAGE: &str = "\
 usage: xfs-healthmon watch MOUNT [--verbose] [--json] [--nonblock] [--prometheus FILE] [--raw FILE]
        xfs-healthmon probe MOUNT
        xfs-healthmon samefs MOUNT FILE
-       xfs-healthmon stats [MOUNT]
+       xfs-healthmon stats [MOUNT] [--prometheus]
 
 watch       print the health events of the XFS filesystem mounted at MOUNT as they come, in the
             words of `xfs_io -c healthmon` (or, with --json, one JSON object per line); exits 0
@@ -34,9 +34,13 @@ watch       print the health events of the XFS filesystem mounted at MOUNT as th
   --raw FILE    also append every record's 64 bytes to FILE
 probe       whether MOUNT's filesystem can be monitored, and nobody monitors it now
 samefs      whether FILE is on the filesystem of MOUNT (opens a monitor for the question)
-stats       the accounting of every running monitor (of MOUNT's filesystem), from fdinfo
+stats       the accounting of every running monitor (of MOUNT's filesystem), from fdinfo,
+            without opening one (so beside xfs_healer)
+  --prometheus  instead, the Prometheus text exposition of each monitor's counts, by type and
+                domain, labelled by mount (for node_exporter's textfile collector)
 
-exit status: 0 done, or yes (probe: free; samefs: same filesystem; stats: monitors found);
+exit status: 0 done, or yes (probe: free; samefs: same filesystem; stats: monitors found,
+or --prometheus written);
 1 no (probe: the line says why; samefs: another filesystem; stats: none found); 2 an error
 or a usage error
 ";
@@ -367,8 +371,190 @@ fn dev_of(path: &str) -> Result<(u32, u32), String> {
     Ok((libc::major(dev), libc::minor(dev)))
 }
 
-fn stats(mount: Option<&str>) -> Result<ExitCode, String> {
+/// The XFS mount points of `/proc/self/mountinfo` by device, `major:minor`.
+fn xfs_mounts() -> Vec<(String, String)> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    info.lines()
+        .filter_map(|l| {
+            // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER
+            let f: Vec<&str> = l.split(' ').collect();
+            let sep = f.iter().position(|&x| x == "-")?;
+            if f.get(sep + 1) != Some(&"xfs") {
+                return None;
+            }
+            Some((f.get(2)?.to_string(), unescape(f.get(4)?)))
+        })
+        .collect()
+}
+
+/// A mountinfo field with its octal escapes (`\040` for a space) undone.
+fn unescape(field: &str) -> String {
+    let b = field.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        // Three octal digits that make a byte: the first at most 3.
+        let oct = b.get(i + 1..i + 4).filter(|d| {
+            (b'0'..=b'3').contains(&d[0]) && d[1..].iter().all(|c| (b'0'..=b'7').contains(c))
+        });
+        match (b[i], oct) {
+            (b'\\', Some(d)) => {
+                out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
+                i += 4;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A plain metric of `stats --prometheus`: name, type, help, and its fdinfo value.
+type Plain = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&FdInfo) -> Option<u64>,
+);
+/// A metric by type or domain: name, label, help, and its fdinfo counts.
+type By = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&FdInfo) -> &Vec<(String, u64)>,
+);
+
+/// The Prometheus text exposition of the monitors found, each labelled by its mount point
+/// (empty once unmounted) and device.  Its own metric names, apart from `watch --prometheus`'s,
+/// so that both files can sit in one textfile collector directory.
+fn stats_prometheus(found: &[FdInfo]) -> String {
+    let mounts = xfs_mounts();
+    let mut out = String::new();
+    let mut family = |name: &str, kind: &str, help: &str, lines: &mut dyn FnMut(&mut String)| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+        lines(&mut out);
+    };
+    let labels = |i: &FdInfo| {
+        let dev = i.dev.map_or(String::new(), |(a, b)| format!("{a}:{b}"));
+        // A dead monitor's filesystem is gone, whatever is mounted from its device now.
+        let alive = i.state.as_deref() == Some("alive");
+        let mount = mounts
+            .iter()
+            .find(|(d, _)| alive && *d == dev)
+            .map_or("", |(_, m)| m.as_str());
+        format!("mount={},dev={}", label(mount), label(&dev))
+    };
+    // One series per label set: a monitor open on several fds (dup(), fork(), SCM_RIGHTS) is
+    // found once per fd, and dead monitors of one device share their labels.  The first found
+    // stands for them.
+    let mut seen = Vec::new();
+    let found: Vec<&FdInfo> = found
+        .iter()
+        .filter(|i| {
+            let key = labels(i);
+            let new = !seen.contains(&key);
+            if new {
+                seen.push(key);
+            }
+            new
+        })
+        .collect();
+    let plain: [Plain; 6] = [
+        (
+            "xfs_healthmon_monitor_records_total",
+            "counter",
+            "Records the monitor queued, LOST and UNMOUNT ones included.",
+            |i| i.events,
+        ),
+        (
+            "xfs_healthmon_monitor_reported_total",
+            "counter",
+            "Events reported to the monitor.",
+            |i| i.reported,
+        ),
+        (
+            "xfs_healthmon_monitor_delivered_total",
+            "counter",
+            "Records other than LOST taken by the monitor's reader.",
+            |i| i.delivered,
+        ),
+        (
+            "xfs_healthmon_monitor_merged_total",
+            "counter",
+            "Events merged into a queued record.",
+            |i| i.merged,
+        ),
+        (
+            "xfs_healthmon_monitor_lost_total",
+            "counter",
+            "Events the monitor could not queue.",
+            |i| i.lost,
+        ),
+        (
+            "xfs_healthmon_monitor_queued",
+            "gauge",
+            "Records other than LOST waiting to be read.",
+            |i| i.queued,
+        ),
+    ];
+    for (name, kind, help, get) in plain {
+        family(name, kind, help, &mut |out| {
+            for &i in &found {
+                if let Some(v) = get(i) {
+                    out.push_str(&format!("{name}{{{}}} {v}\n", labels(i)));
+                }
+            }
+        });
+    }
+    let by: [By; 2] = [
+        (
+            "xfs_healthmon_monitor_reported_by_type_total",
+            "type",
+            "Events reported to the monitor, by record type.",
+            |i| &i.types,
+        ),
+        (
+            "xfs_healthmon_monitor_reported_by_domain_total",
+            "domain",
+            "Events reported to the monitor, by domain.",
+            |i| &i.domains,
+        ),
+    ];
+    for (name, key, help, get) in by {
+        family(name, "counter", help, &mut |out| {
+            for &i in &found {
+                for (what, n) in get(i) {
+                    out.push_str(&format!(
+                        "{name}{{{},{key}={}}} {n}\n",
+                        labels(i),
+                        label(what)
+                    ));
+                }
+            }
+        });
+    }
+    family(
+        "xfs_healthmon_monitor_alive",
+        "gauge",
+        "Whether the monitored filesystem is still mounted.",
+        &mut |out| {
+            for &i in &found {
+                let alive = u8::from(i.state.as_deref() == Some("alive"));
+                out.push_str(&format!(
+                    "xfs_healthmon_monitor_alive{{{}}} {alive}\n",
+                    labels(i)
+                ));
+            }
+        },
+    );
+    out
+}
+
+fn stats(mount: Option<&str>, prometheus: bool) -> Result<ExitCode, String> {
     let want = mount.map(dev_of).transpose()?;
+    let mut infos = Vec::new();
     let mut found = 0;
     let procs = std::fs::read_dir("/proc").map_err(|e| format!("/proc: {e}"))?;
     for p in procs.flatten() {
@@ -392,10 +578,21 @@ fn stats(mount: Option<&str>) -> Result<ExitCode, String> {
             if want.is_some() && info.dev != want {
                 continue;
             }
+            found += 1;
+            if prometheus {
+                infos.push(info);
+                continue;
+            }
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
             say(&describe(pid, comm.trim(), n, &info));
-            found += 1;
         }
+    }
+    if prometheus {
+        // Written, and a success, even when no monitor is found: no monitor is a state to
+        // report, and a textfile collector needs the file whole (so nothing else goes to
+        // stdout) and replaced (so a wrapper's `&& mv` must run).
+        write!(io::stdout(), "{}", stats_prometheus(&infos)).map_err(|e| e.to_string())?;
+        return Ok(ExitCode::SUCCESS);
     }
     if found == 0 {
         say("no health monitor is running");
@@ -466,7 +663,15 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         Some("probe") if args.len() == 2 => Ok(probe(&args[1])),
         Some("samefs") if args.len() == 3 => samefs(&args[1], &args[2]),
-        Some("stats") if args.len() <= 2 => stats(args.get(1).map(String::as_str)),
+        Some("stats") => {
+            let prometheus = args[1..].iter().any(|a| a == "--prometheus");
+            let rest: Vec<&String> = args[1..].iter().filter(|a| *a != "--prometheus").collect();
+            match rest.as_slice() {
+                [] => stats(None, prometheus),
+                [m] if !m.starts_with('-') => stats(Some(m.as_str()), prometheus),
+                _ => usage(),
+            }
+        }
         Some("-h" | "--help" | "help") => {
             let _ = write!(io::stdout(), "{USAGE}");
             Ok(ExitCode::SUCCESS)

@@ -262,6 +262,17 @@ fn fdinfo_of_both_monitors() {
         i.other.last(),
         Some(&("new_line".to_string(), "x".to_string()))
     );
+    assert_eq!(i.counts_add_up(), None);
+    let counted =
+        format!("{rust}types:\trunning=1 sick=6 media_error=2\ndomains:\tmount=1 ag=6 datadev=2\n");
+    let i = FdInfo::parse(&counted);
+    assert_eq!(i.types[1], ("sick".to_string(), 6));
+    assert_eq!(i.domains.len(), 3);
+    assert_eq!(i.counts_add_up(), Some(true));
+    let torn = format!("{rust}types:\trunning=1 sick\n");
+    let i = FdInfo::parse(&torn);
+    assert!(i.types.is_empty());
+    assert_eq!(i.other.last().map(|(k, _)| k.as_str()), Some("types"));
 }
 
 /// A recording from the VM (tests/cli/001: the records `xfs-healthmon watch --raw` saved, and
