@@ -366,8 +366,10 @@ fn kernel_memory() -> Res<u64> {
 /// earlier rows freed with kfree_rcu() comes back in batches up to five seconds later
 /// (KFREE_DRAIN_JIFFIES), and call_rcu()'s callbacks a grace period later, so a measurement
 /// whose window such a batch falls in reads too little (the rows read 0 after the create row's
-/// hundred monitors).  Readings a second apart (each takes one) until two agree to a page.
+/// hundred monitors).  So it waits out one such batch, then takes readings a second apart
+/// (each takes one) until two agree to a page.
 fn settled_memory() -> Res<u64> {
+    std::thread::sleep(Duration::from_secs(6));
     let mut prev = kernel_memory()?;
     for _ in 0..30 {
         let now = kernel_memory()?;
