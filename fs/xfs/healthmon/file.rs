@@ -7,12 +7,14 @@
 //! The operations table names this module as its owner, so an open monitor fd pins `xfs.ko`
 //! exactly as the C monitor's does.
 
+use crate::event::Domain;
 use crate::event::MaskMap;
 use crate::monitor::{
     Monitor,
     MonitorRef, //
 };
 use crate::uapi;
+use crate::uapi::V0Type;
 use crate::xfs;
 use kernel::bindings;
 use kernel::ffi::{
@@ -196,8 +198,9 @@ unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::
     0
 }
 
-/// Prints the C monitor's lines, then the accounting: reported = delivered + merged + lost +
-/// queued.
+/// Prints the C monitor's lines, then the accounting (reported = delivered + merged + lost +
+/// queued), then what was reported by type and by domain, for a metrics exporter that cannot
+/// open a monitor of its own beside the healer's.
 ///
 /// # Safety
 ///
@@ -227,6 +230,27 @@ unsafe extern "C" fn show_fdinfo(m: *mut bindings::seq_file, file: *mut bindings
         stats.queued,
         u8::from(verbose)
     );
+    // What was reported, by type and by domain (LOST is never reported: `lost` counts it).
+    seq_print!(m, "types:");
+    let mut sep = "\t";
+    for (i, n) in stats.by_type.iter().enumerate() {
+        match V0Type::try_from(i as u32) {
+            Ok(V0Type::Lost) | Err(_) => {}
+            Ok(t) => {
+                seq_print!(m, "{}{}={}", sep, t.name(), n);
+                sep = " ";
+            }
+        }
+    }
+    seq_print!(m, "\ndomains:");
+    sep = "\t";
+    for (i, n) in stats.by_domain.iter().enumerate() {
+        if let Ok(d) = Domain::try_from(i as u32) {
+            seq_print!(m, "{}{}={}", sep, d.name(), n);
+            sep = " ";
+        }
+    }
+    seq_print!(m, "\n");
 }
 
 /// `XFS_IOC_HEALTH_MONITOR` on the monitor fd: switch verbose reporting, validating the

@@ -23,10 +23,12 @@
 //! output, so they count in none of these (only in `records`, like C's `events`).
 
 use crate::event::{
+    Domain,
     Event,
     Health,
     Metadata, //
 };
+use crate::uapi::V0Type;
 use kernel::prelude::*;
 use ring::Pos;
 
@@ -82,6 +84,33 @@ pub(crate) struct Stats {
     pub(crate) records: u64,
     /// Records (other than LOST) waiting in the queue.
     pub(crate) queued: u64,
+    /// The events of `reported` by their V0 type (`XFS_HEALTH_MONITOR_TYPE_*`, the index),
+    /// whatever became of them; LOST is never reported (the queue makes it), `lost` counts
+    /// what was.
+    pub(crate) by_type: [u64; V0_TYPES],
+    /// The same by V0 domain (`XFS_HEALTH_MONITOR_DOMAIN_*`).
+    pub(crate) by_domain: [u64; V0_DOMAINS],
+}
+
+/// How many V0 types and domains [`Stats`] counts by.
+pub(crate) const V0_TYPES: usize = V0Type::DataLost as usize + 1;
+/// See [`V0_TYPES`].
+pub(crate) const V0_DOMAINS: usize = Domain::FileRange as usize + 1;
+
+impl Stats {
+    /// Counts an event offered to the queue, by its type and domain.
+    #[inline(always)]
+    fn count(&mut self, event: &Event) {
+        self.reported += 1;
+        let (t, d) = event.v0_indices();
+        // Wrapping: no u64 count of events overflows, and the check would cost every report.
+        if let Some(n) = self.by_type.get_mut(t) {
+            *n = n.wrapping_add(1);
+        }
+        if let Some(n) = self.by_domain.get_mut(d) {
+            *n = n.wrapping_add(1);
+        }
+    }
 }
 
 /// What became of an event offered to the queue.
@@ -144,7 +173,7 @@ impl Queue {
         .chain(move |queue| {
             // The reader learns that the monitor works before anything else, so RUNNING is
             // queued before the monitor is reachable from the mount and can race with nothing.
-            queue.stats.reported += 1;
+            queue.stats.count(&Event::Running);
             queue.append(Event::Running, &now, true);
             Ok(())
         })
@@ -285,7 +314,7 @@ impl Queue {
             }) = self.newest_mut()
             {
                 *count = count.saturating_add(1);
-                self.stats.reported += 1;
+                self.stats.count(&event);
                 self.stats.lost += 1;
                 // Observed after the count, which the observers do not show (C traces before
                 // it counts the loss in `lost_prev_event`, which is zero here).
@@ -328,7 +357,7 @@ impl Queue {
             return;
         }
         self.unmounted = true;
-        self.stats.reported += 1;
+        self.stats.count(&Event::Unmount);
         self.stats.records += 1;
         let rec = Record {
             time_ns: now.now(),
@@ -391,6 +420,7 @@ mod tests {
     use super::*;
     use crate::event::testing::*;
     use crate::event::EventType;
+    use crate::event::FileIo;
     use crate::event::MediaDev;
     use crate::queue::testing::*;
     use crate::uapi;
@@ -485,6 +515,54 @@ mod tests {
                 event: Event::Running
             })
         );
+        Ok(())
+    }
+
+    #[test]
+    fn counts_by_type_and_domain() -> Result {
+        let mut q = Queue::new(true, 1)?;
+        q.push(sick_ag(0, 1), 2);
+        q.push(sick_ag(0, 2), 3);
+        q.push(sick_inode(7, 1, 1), 4);
+        q.push(media(MediaDev::Log, 8, 1), 5);
+        q.push(file_io(FileIo::DioWrite, 7, 0, 4096, 5), 6);
+        q.push(Event::Shutdown { flags: 4 }, 7);
+        // An empty mask reports nothing, and counts nothing.
+        assert_eq!(
+            q.push_metadata(Health::Sick, 1, 0, 0, |mask| Metadata::Fs { mask }, 8),
+            Outcome::Ignored
+        );
+        q.insert_unmount(9);
+        let s = q.stats();
+        let t = |ty: uapi::V0Type| s.by_type[ty as usize];
+        let d = |dom: Domain| s.by_domain[dom as usize];
+        assert_eq!(t(uapi::V0Type::Running), 1);
+        assert_eq!(t(uapi::V0Type::Unmount), 1);
+        // The merged report counts: what was reported, not what was queued.
+        assert_eq!(t(uapi::V0Type::Sick), 3);
+        assert_eq!(t(uapi::V0Type::MediaError), 1);
+        assert_eq!(t(uapi::V0Type::DioWrite), 1);
+        assert_eq!(t(uapi::V0Type::Shutdown), 1);
+        assert_eq!(t(uapi::V0Type::Lost), 0);
+        assert_eq!(
+            (d(Domain::Mount), d(Domain::Ag), d(Domain::Inode)),
+            (3, 2, 1)
+        );
+        assert_eq!(
+            (d(Domain::LogDev), d(Domain::FileRange), d(Domain::Fs)),
+            (1, 1, 0)
+        );
+        assert!(balanced(&s));
+        // Events lost on a full queue count by their type too; `lost` says they were lost.
+        let mut q = full_queue()?;
+        let before = q.stats();
+        assert_eq!(q.push(media(MediaDev::Rt, 1, 1), 3), Outcome::Lost);
+        assert_eq!(q.push(media(MediaDev::Rt, 9, 1), 3), Outcome::Lost);
+        let s = q.stats();
+        assert_eq!(s.by_type[uapi::V0Type::MediaError as usize], 2);
+        assert_eq!(s.by_domain[Domain::RtDev as usize], 2);
+        assert_eq!(s.lost, before.lost + 2);
+        assert!(balanced(&s));
         Ok(())
     }
 

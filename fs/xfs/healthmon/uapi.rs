@@ -90,6 +90,27 @@ c_enum! {
     }
 }
 
+impl V0Type {
+    /// The type's name in the monitor's fdinfo: `xfs-healthmon`'s JSON name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            V0Type::Running => "running",
+            V0Type::Lost => "lost",
+            V0Type::Unmount => "unmount",
+            V0Type::Sick => "sick",
+            V0Type::Corrupt => "corrupt",
+            V0Type::Healthy => "healthy",
+            V0Type::Shutdown => "shutdown",
+            V0Type::MediaError => "media_error",
+            V0Type::BufRead => "buffered_read",
+            V0Type::BufWrite => "buffered_write",
+            V0Type::DioRead => "directio_read",
+            V0Type::DioWrite => "directio_write",
+            V0Type::DataLost => "data_lost",
+        }
+    }
+}
+
 /// `XFS_HEALTH_SHUTDOWN_*`: shutdown reasons in a V0 record.
 pub(crate) const HEALTH_SHUTDOWN_META_IO_ERROR: u32 = 1 << 0;
 pub(crate) const HEALTH_SHUTDOWN_LOG_IO_ERROR: u32 = 1 << 1;

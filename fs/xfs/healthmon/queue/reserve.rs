@@ -68,7 +68,7 @@ impl Queue {
             // Nothing follows UNMOUNT, and the monitor makes RUNNING, UNMOUNT and LOST itself.
             return Outcome::Ignored;
         }
-        self.stats.reported += 1;
+        self.stats.count(&event);
 
         if self.merge_newest(&event, now) {
             self.stats.merged += 1;

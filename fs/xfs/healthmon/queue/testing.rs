@@ -15,6 +15,8 @@ use kernel::prelude::*;
 /// Whether every event offered to the queue is accounted for exactly once.
 pub(crate) fn balanced(s: &Stats) -> bool {
     s.reported == s.delivered + s.merged + s.lost + s.queued
+        && s.by_type.iter().sum::<u64>() == s.reported
+        && s.by_domain.iter().sum::<u64>() == s.reported
 }
 
 /// Fills a fresh queue with distinct, unmergeable events up to its ordinary limit.
