@@ -374,6 +374,7 @@ mod tests {
     use super::v0::shutdown_reasons;
     use super::*;
     use crate::xfs::c_abi;
+    use kernel::prelude::*;
 
     #[test]
     fn verbose_reports_every_bit() {
@@ -398,6 +399,67 @@ mod tests {
     fn healthy_only_when_fixed() {
         assert_eq!(Health::Healthy.filter(false, 5, 7), 5);
         assert_eq!(Health::Healthy.filter(false, 0, 7), 0);
+    }
+
+    #[test]
+    fn v0_indices_are_the_v0_type_and_domain() {
+        let mut events = KVec::new();
+        for e in [
+            Event::Running,
+            Event::Lost { count: 1 },
+            Event::Unmount,
+            Event::Shutdown { flags: 1 },
+        ] {
+            assert!(events.push(e, GFP_KERNEL).is_ok());
+        }
+        for health in [Health::Sick, Health::Corrupt, Health::Healthy] {
+            for what in [
+                Metadata::Fs { mask: 1 },
+                Metadata::Ag { group: 0, mask: 1 },
+                Metadata::Rtgroup { group: 0, mask: 1 },
+                Metadata::Inode {
+                    ino: 1,
+                    gen: 0,
+                    mask: 1,
+                },
+            ] {
+                assert!(events
+                    .push(Event::Metadata { health, what }, GFP_KERNEL)
+                    .is_ok());
+            }
+        }
+        for dev in [MediaDev::Data, MediaDev::Log, MediaDev::Rt] {
+            let e = Event::Media {
+                dev,
+                daddr: 0,
+                bbcount: 1,
+            };
+            assert!(events.push(e, GFP_KERNEL).is_ok());
+        }
+        for op in [
+            FileIo::BufRead,
+            FileIo::BufWrite,
+            FileIo::DioRead,
+            FileIo::DioWrite,
+            FileIo::DataLost,
+        ] {
+            let e = Event::FileIo {
+                op,
+                ino: 1,
+                gen: 0,
+                pos: 0,
+                len: 1,
+                error: 5,
+            };
+            assert!(events.push(e, GFP_KERNEL).is_ok());
+        }
+        assert_eq!(events.len(), 24);
+        for e in events.iter() {
+            assert_eq!(
+                e.v0_indices(),
+                (e.event_type().v0() as usize, e.domain().v0() as usize)
+            );
+        }
     }
 
     #[test]
