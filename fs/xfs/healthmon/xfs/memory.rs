@@ -34,7 +34,8 @@ pub(crate) fn kbox_uninit<T>() -> Result<KBox<MaybeUninit<T>>> {
         // What kmalloc() guarantees without being asked (ARCH_KMALLOC_MINALIGN).
         assert!(core::mem::align_of::<T>() <= Kmalloc::MIN_ALIGN);
     }
-    // SAFETY: Allocates, or returns NULL.
+    // SAFETY: The shim takes no pointer and has no precondition: any size is valid, and
+    // kmalloc()/kvmalloc() return NULL for what they cannot give, which is checked below.
     let p = unsafe { shim::xfs_hm_kmalloc(core::mem::size_of::<T>()) };
     let p = NonNull::new(p.cast::<MaybeUninit<T>>()).ok_or(ENOMEM)?;
     // SAFETY: A `kmalloc()` block of `size_of::<T>()` bytes, aligned for `T` (above), owned by
@@ -56,7 +57,8 @@ pub(crate) fn kvvec_with_capacity<T>(capacity: usize) -> Result<KVVec<T>> {
         .checked_mul(core::mem::size_of::<T>())
         .filter(|&b| b > 0 && b <= isize::MAX as usize)
         .ok_or(ENOMEM)?;
-    // SAFETY: Allocates, or returns NULL.
+    // SAFETY: The shim takes no pointer and has no precondition: any size is valid, and
+    // kmalloc()/kvmalloc() return NULL for what they cannot give, which is checked below.
     let p = unsafe { shim::xfs_hm_kvmalloc(bytes) };
     let p = NonNull::new(p.cast::<T>()).ok_or(ENOMEM)?;
     // SAFETY: A `kvmalloc()` block of `capacity` `T`s (no more than `isize::MAX` bytes), aligned
