@@ -20,29 +20,38 @@ use xfs_healthmon::Monitor;
 use xfs_healthmon::Record;
 
 const USAGE: &str = "\
-usage: xfs-healthmon watch MOUNT [--verbose] [--json] [--nonblock] [--prometheus FILE] [--raw FILE]
-       xfs-healthmon probe MOUNT
-       xfs-healthmon samefs MOUNT FILE
-       xfs-healthmon stats [MOUNT] [--prometheus]
+Usage: xfs-healthmon watch MOUNT [--verbose] [--json] [--nonblock] [--prometheus FILE] [--raw FILE]
+  or:  xfs-healthmon probe MOUNT
+  or:  xfs-healthmon samefs MOUNT FILE
+  or:  xfs-healthmon stats [MOUNT] [--prometheus]
+  or:  xfs-healthmon --help | --version
+Read the live health monitor of an XFS filesystem (XFS_IOC_HEALTH_MONITOR).
 
-watch       print the health events of the XFS filesystem mounted at MOUNT as they come, in the
-            words of `xfs_io -c healthmon` (or, with --json, one JSON object per line); exits 0
-            when the filesystem is unmounted, and on SIGINT or SIGTERM after a summary
+Commands:
+  watch MOUNT        print the health events of the XFS filesystem mounted at MOUNT as they come,
+                     in the words of `xfs_io -c healthmon` (or as JSON); exit 0 when the filesystem
+                     is unmounted, and on SIGINT or SIGTERM after a summary
+  probe MOUNT        whether MOUNT's filesystem can be monitored, and nobody monitors it now
+  samefs MOUNT FILE  whether FILE is on the filesystem of MOUNT (opens a monitor for the question)
+  stats [MOUNT]      the accounting of every running monitor (of MOUNT's filesystem), from fdinfo,
+                     without opening one (so beside xfs_healer)
+
+Options of watch:
   --verbose     every metadata health report, not only changes
+  --json        one JSON object per line instead
   --nonblock    read with O_NONBLOCK and poll(2), as an event loop would
   --prometheus FILE  keep FILE, a node_exporter textfile-collector file, up to date
   --raw FILE    also append every record's 64 bytes to FILE
-probe       whether MOUNT's filesystem can be monitored, and nobody monitors it now
-samefs      whether FILE is on the filesystem of MOUNT (opens a monitor for the question)
-stats       the accounting of every running monitor (of MOUNT's filesystem), from fdinfo,
-            without opening one (so beside xfs_healer)
+
+Options of stats:
   --prometheus  instead, the Prometheus text exposition of each monitor's counts, by type and
                 domain, labelled by mount (for node_exporter's textfile collector)
 
-exit status: 0 done, or yes (probe: free; samefs: same filesystem; stats: monitors found,
-or --prometheus written);
-1 no (probe: the line says why; samefs: another filesystem; stats: none found); 2 an error
-or a usage error
+Exit status:
+  0  done, or yes (probe: free; samefs: same filesystem; stats: monitors found, or
+     --prometheus written)
+  1  no (probe: the line says why; samefs: another filesystem; stats: none found)
+  2  an error, or a usage error
 ";
 
 /// The signal that asked us to stop, or 0.
@@ -674,6 +683,10 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         Some("-h" | "--help" | "help") => {
             let _ = write!(io::stdout(), "{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("-V" | "--version") if args.len() == 1 => {
+            let _ = writeln!(io::stdout(), "xfs-healthmon {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
         }
         _ => usage(),
