@@ -24,6 +24,8 @@ krel=$(uname -r)
 dest=/lib/modules/$krel/updates/xfs.ko
 die() { printf 'distro-install: %s\n' "$*" >&2; exit 1; }
 log() { printf '==> %s\n' "$*" >&2; }
+# shellcheck source=scripts/module-checks.sh
+. "$(dirname "$0")/module-checks.sh"
 
 refresh() {
 	local initrd=/boot/initrd.img-$krel
@@ -47,43 +49,19 @@ loaded() {
 	fi
 }
 
-# Everything the module needs from the running kernel, before anything is changed.
-check_imports() {
-	local ko=$1 imports=$1.imports want missing
-	if [ ! -f "$imports" ]; then
-		log "warning: no $imports: cannot check the module's symbols against this kernel"
-		return
-	fi
-	want=$(sed -n 's/^# xfs.ko for [^ ]*, Debian \([^ :]*\):.*/\1/p' "$imports")
-	case $(uname -v) in
-	*"Debian $want "*) ;;
-	*Debian*) die "$ko is built for Debian's $want of $krel, this machine runs: $(uname -v)" ;;
-	*) log "warning: cannot tell the Debian version of this kernel from: $(uname -v)" ;;
-	esac
-	if ! grep -q ' __ksymtab_' /proc/kallsyms; then
-		log "warning: /proc/kallsyms lists no exports (no KALLSYMS_ALL): symbols not checked"
-		return
-	fi
-	missing=$(grep -v '^#' "$imports" |
-		comm -23 - <(awk '$3 ~ /^__ksymtab_/ { print substr($3, 11) }' /proc/kallsyms | sort -u))
-	[ -z "$missing" ] ||
-		die "$ko takes symbols this kernel does not export ($(wc -l <<<"$missing"); its Rust crates differ?), first: $(head -n 3 <<<"$missing" | tr '\n' ' ')"
-}
-
 case ${1:-} in
 install)
 	[ "$(id -u)" = 0 ] || die "installing needs root"
 	ko=${2:-${XFSHM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xfs-healthmon-rs}/kbuild-distro-$krel-xfs-oot/out/rust/xfs.ko}
 	[ -f "$ko" ] || die "no module at $ko: build it with make distro, or give its path"
-	vermagic=$(modinfo -F vermagic "$ko")
-	[ "${vermagic%% *}" = "$krel" ] ||
-		die "$ko is built for ${vermagic%% *}, this machine runs $krel"
 	[ "$(modinfo -F name "$ko")" = xfs ] || die "$ko is not an xfs.ko"
-	if [ -z "$(modinfo -F sig_id "$ko")" ] && [ -r /sys/kernel/security/lockdown ] &&
-		! grep -q '\[none\]' /sys/kernel/security/lockdown; then
-		die "the kernel is locked down ($(cat /sys/kernel/security/lockdown)) and $ko is not signed: sign it with your Machine Owner Key first (Documentation/distro.rst)"
+	vermagic=$(modinfo -F vermagic "$ko")
+	signed=no
+	[ -z "$(modinfo -F sig_id "$ko")" ] || signed=yes
+	# The refusals the module package's preinst makes too (scripts/module-checks.sh).
+	if ! why=$(xfshm_check_module "${vermagic%% *}" "$signed" "$ko.imports"); then
+		die "$ko $why"
 	fi
-	check_imports "$ko"
 	install -D -m 644 "$ko" "$dest"
 	log "installed $ko as $dest"
 	refresh
