@@ -26,6 +26,9 @@
 #   make distro-check [KFLAVOUR=rt]  the shell and stress tests on Debian's stock kernel, with our
 #                   xfs.ko and with its own (the stress tests: with the C monitor built from
 #                   Debian's source with the report driver)
+#   make deb        the Debian packages of the module (for Debian's stock kernel, as make distro)
+#                   and of the command with its metrics timer, in deb-out/, checked by lintian
+#                   (Documentation/distro.rst); make distro-check installs them in a VM
 #   make distro-install / make distro-uninstall  on a machine running that kernel: install the
 #                   module as /lib/modules/$(uname -r)/updates/xfs.ko, or remove it again
 #   make patches    the in-tree patch series against the pristine tree, in patches/
@@ -38,7 +41,7 @@ GROUP ?=
 KFLAVOUR ?= $(XFSHM_KFLAVOUR)
 
 .PHONY: all modules demo check kunit uapi-check shell-tests vm clippy rustfmt rustfmtcheck samples bench \
-	differential distro distro-check distro-install distro-uninstall patches patches-check clean
+	differential distro distro-check deb distro-install distro-uninstall patches patches-check clean
 
 all modules:
 	scripts/build-module.sh
@@ -91,6 +94,9 @@ distro:
 
 distro-check:
 	XFSHM_KERNEL=distro XFSHM_KFLAVOUR=$(KFLAVOUR) tests/run --variant $(VARIANT) -x cli $(TESTS)
+
+deb:
+	XFSHM_KFLAVOUR=$(KFLAVOUR) scripts/build-deb.sh
 
 distro-install:
 	scripts/distro-install.sh install $(KO)

@@ -208,7 +208,8 @@ sid_root() { # DIR LOG PACKAGES
 # Debian's stock kernel: the release and Debian version of linux-image-*-amd64 (or, with
 # XFSHM_KFLAVOUR=rt, linux-image-*-rt-amd64) matching our linux-source-7.2, chosen once and
 # recorded in $DISTRO_ENV, and the sid build root with the toolchain that built it ($DROOT,
-# keyed by its package list).
+# keyed by its package list), which also has Debian's packaging tools for make deb
+# (scripts/build-deb.sh: build-essential, debhelper, help2man, lintian).
 DISTRO_ENV=$CACHE/distro${XFSHM_KFLAVOUR:+-$XFSHM_KFLAVOUR}.env
 load_distro() {
 	exec 6>"$CACHE/.distro-env.lock"
@@ -238,7 +239,7 @@ load_distro() {
 		die "$DISTRO_ENV names Debian $DISTRO_VERSION, the cached source is $LINUX_DEB_VERSION: remove $DISTRO_ENV"
 	DISTRO_ROOT_PACKAGES="linux-headers-$DISTRO_KREL=$DISTRO_VERSION rustc rust-src bindgen
 		libclang-dev binutils dwarves make bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
-		zstd python3 openssl busybox-static"
+		zstd python3 openssl busybox-static build-essential debhelper help2man lintian"
 	DROOT=$CACHE/distro-root-$DISTRO_KREL-$(echo "$DISTRO_ROOT_PACKAGES" | sha256sum | cut -c1-8)
 }
 
