@@ -5,7 +5,7 @@
 # mounts it read-only over virtio-9p; its /sbin/xfshm-init mounts the run directory and hands over
 # to scripts/guest-init.sh from the checkout.
 #
-#   scripts/build-rootfs.sh [--systemd | --bench]
+#   scripts/build-rootfs.sh [--systemd | --bench | --deb]
 #
 # --systemd builds the systemd guest's root filesystem (scripts/vm.sh --systemd), a separate one:
 # the same packages with systemd, udev and D-Bus added, and /sbin/xfshm-sdinit, which hands over
@@ -15,27 +15,40 @@
 # (rootfs-systemd-KEY.xfs beside it) that the root filesystem test boots from.  --bench builds
 # the benchmark guest's (scripts/bench.sh): the default packages and fio, for the I/O error storm,
 # kept out of the test guests' root filesystem because of what fio pulls in (the Ceph, Gluster
-# and RDMA client libraries).
+# and RDMA client libraries).  --deb builds a Debian system for the package tests (tests/deb):
+# the systemd guest's packages, Debian's kernel (linux-image of Debian's stock kernel, installed
+# by dpkg, its modules and initramfs its own), initramfs-tools, the Prometheus node exporter and
+# curl; it boots like the systemd guest (--systemd is implied).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 "$TOP/scripts/setup.sh" >/dev/null
 
 PACKAGES="xfsprogs util-linux mount dmsetup kmod procps attr acl libcap2-bin bash coreutils
           diffutils sed grep gawk findutils strace"
+SYSTEMD_PACKAGES="systemd systemd-sysv udev dbus libnss-systemd libbpf1"
 flavour=
-case ${1:-} in
---systemd)
-	flavour=systemd-
-	PACKAGES="$PACKAGES systemd systemd-sysv udev dbus libnss-systemd libbpf1" ;;
---bench)
-	flavour=bench-
-	PACKAGES="$PACKAGES fio" ;;
-'') ;;
-*) die "unknown option '$1'" ;;
+for opt in "$@"; do
+	case $opt in
+	--systemd) [ -n "$flavour" ] || flavour=systemd- ;;
+	--bench) flavour=bench- ;;
+	--deb) flavour=deb- ;;
+	*) die "unknown option '$opt'" ;;
+	esac
+done
+case $flavour in
+systemd-) PACKAGES="$PACKAGES $SYSTEMD_PACKAGES" ;;
+bench-) PACKAGES="$PACKAGES fio" ;;
+deb-)
+	load_versions
+	XFSHM_KERNEL=distro load_distro
+	PACKAGES="$PACKAGES $SYSTEMD_PACKAGES linux-image-$DISTRO_KREL=$DISTRO_VERSION initramfs-tools
+		prometheus-node-exporter curl" ;;
 esac
 
-# Keyed by this script and the recipe it shares with the distro build root (common.sh).
-key=$({ cat "$0"; declare -f sid_root; } | sha256sum | cut -c1-12)
+# Keyed by this script and the recipe it shares with the distro build root (common.sh), and for
+# the Debian system, by the kernel it has installed.
+key=$({ cat "$0"; declare -f sid_root; [ "$flavour" != deb- ] || echo "$PACKAGES"; } |
+	sha256sum | cut -c1-12)
 ROOTFS=$CACHE/rootfs-$flavour$key
 if [ -f "$ROOTFS/.done" ]; then
 	echo "$ROOTFS"
@@ -75,7 +88,7 @@ exec /bin/bash /xfshm/guest-init.sh
 EOI
 chmod 755 "$ROOTFS.tmp/sbin/xfshm-init"
 test -x "$ROOTFS.tmp/usr/libexec/xfsprogs/xfs_healer" || die "the root filesystem has no xfs_healer"
-if [ "$flavour" = systemd- ]; then
+if [ "$flavour" = systemd- ] || [ "$flavour" = deb- ]; then
 	cat > "$ROOTFS.tmp/sbin/xfshm-sdinit" <<'EOI'
 #!/bin/sh
 # PID 1 of the systemd guest until systemd: mount what the checkout's script needs, which makes
@@ -90,6 +103,24 @@ EOI
 	chmod 755 "$ROOTFS.tmp/sbin/xfshm-sdinit"
 	mkdir -p "$ROOTFS.tmp/oldroot"
 	test -x "$ROOTFS.tmp/lib/systemd/systemd" || die "the root filesystem has no systemd"
+fi
+if [ "$flavour" = deb- ]; then
+	# The initramfs of the installed kernel holds xfs.ko (and what it needs) and no more, as
+	# one for an XFS root filesystem would, and is made again with that: the package test
+	# (tests/deb) looks for the module that its postinst and postrm put there, and the guest
+	# makes it under TCG.
+	test -f "$ROOTFS.tmp/boot/initrd.img-$DISTRO_KREL" || die "linux-image-$DISTRO_KREL made no initramfs"
+	echo xfs > "$ROOTFS.tmp/usr/share/initramfs-tools/modules.d/xfshm"
+	echo MODULES=list > "$ROOTFS.tmp/etc/initramfs-tools/conf.d/xfshm"
+	unshare --mount --propagation private -- /bin/sh -c '
+		set -e
+		mount -t proc proc "$1/proc"
+		mount --rbind /dev "$1/dev"
+		exec chroot "$1" update-initramfs -u -k "$2"' _ "$ROOTFS.tmp" "$DISTRO_KREL" >> "$logf" 2>&1 ||
+		die "cannot make the initramfs of $DISTRO_KREL again; log in $logf"
+	test -x "$ROOTFS.tmp/usr/bin/prometheus-node-exporter" || die "the root filesystem has no node exporter"
+fi
+if [ "$flavour" = systemd- ]; then
 	# The root filesystem test's XFS image of this tree, made by sid's mkfs.xfs (xfsprogs 7.2
 	# populates a new filesystem from a directory) run with sid's own loader and libraries.  It
 	# opens every file it copies, and the device nodes of /dev may not open here: the image gets

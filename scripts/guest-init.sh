@@ -9,7 +9,7 @@ export PATH=/xfshm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 export HOME=/root TERM=${TERM:-linux}
 [ "${XFSHM_SYSTEMD:-}" = 1 ] || mount -t 9p -o trans=virtio,version=9p2000.L,ro modules /lib/modules
 . /xfshm/env
-export XFSHM_VARIANT XFSHM_KERNEL XFSHM_ROOT
+export XFSHM_VARIANT XFSHM_KERNEL XFSHM_ROOT XFSHM_ROOTFS
 export TEST_DEV=/dev/vda SCRATCH_DEV=/dev/vdb SCRATCH_RTDEV=/dev/vdc SCRATCH_LOGDEV=/dev/vdd
 export TEST_DIR=/mnt/test SCRATCH_MNT=/mnt/scratch XFSHM_OUT=/xfshm/out
 hostname xfshm-vm

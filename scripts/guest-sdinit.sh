@@ -36,13 +36,22 @@ if dmesg | grep -Ef <(grep -v '^#' /host/scripts/splat-patterns) > /xfshm/boot-s
 	fail 125 "the kernel reported a problem while booting"
 fi
 rm -f /xfshm/boot-splat
-mount -t 9p -o trans=virtio,version=9p2000.L,ro modules /lib/modules ||
-	fail 125 "cannot mount the modules"
+# The Debian system of the package tests (XFSHM_ROOTFS=deb) has its kernel's modules installed,
+# and no xfs.ko is loaded there: the tests install the module package and load it as the system
+# would.
+shares="/host /xfshm"
+if [ "${XFSHM_ROOTFS:-}" != deb ]; then
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro modules /lib/modules ||
+		fail 125 "cannot mount the modules"
+	shares="$shares /lib/modules"
+fi
 
 # xfs.ko before systemd, so that every unit, the starter's first scan among them, sees the
 # variant under test; Debian's kernel has overlayfs and device-mapper as modules.
 modprobe dm_mod || fail 125 "cannot load dm_mod"
-xfshm-load "$XFSHM_VARIANT" || fail 125 "cannot load the $XFSHM_VARIANT xfs.ko"
+if [ "${XFSHM_ROOTFS:-}" != deb ]; then
+	xfshm-load "$XFSHM_VARIANT" || fail 125 "cannot load the $XFSHM_VARIANT xfs.ko"
+fi
 
 new=/mnt
 if [ "${XFSHM_ROOT:-}" = xfs ]; then
@@ -60,7 +69,7 @@ fi
 # (the test command owns the virtio console); no timers whose catch-up runs at boot (apt,
 # fstrim, and xfs_scrub_all, which would scrub the test filesystems at a random time); a
 # volatile journal (captured at the end, and kept when the root filesystem shuts down).
-for m in /host /xfshm /lib/modules; do
+for m in $shares; do
 	mount --move "$m" "$new$m" || fail 125 "cannot move $m to the new root"
 done
 share=$new/xfshm

@@ -3,7 +3,7 @@
 # Boot the project's kernel under QEMU (TCG), load an xfs.ko variant and run a command from the
 # host checkout inside the guest as root.
 #
-#   scripts/vm.sh [--variant rust|c|both] [--driver] [--systemd | --xfs-root] [--timeout SECS]
+#   scripts/vm.sh [--variant rust|c|both] [--driver] [--systemd | --xfs-root | --deb] [--timeout SECS]
 #                 [--mem MIB] [--cpus N] [--] [COMMAND [ARGS...]]
 #
 # --cpus N gives the guest N CPUs (default XFSHM_CPUS, else 1; the debug kernel always boots one).
@@ -20,7 +20,9 @@
 # journal of the boot is kept as journal in the run directory.  --xfs-root does the same with
 # that root filesystem's XFS image (a throwaway copy) as /, mounted by the chosen xfs.ko.
 # XFSHM_ROOTFS=bench boots the benchmark guest's root filesystem, which has fio
-# (scripts/build-rootfs.sh --bench).
+# (scripts/build-rootfs.sh --bench).  --deb (XFSHM_KERNEL=distro only) boots the systemd guest
+# on the Debian system of the package tests (scripts/build-rootfs.sh --deb), with its own
+# /lib/modules and no xfs.ko loaded, and the packages of make deb at /xfshm/debs.
 #
 # The command runs with the checkout mounted read-only at /host as its working directory, and
 # these block devices and variables:
@@ -53,8 +55,9 @@ while [ $# -gt 0 ]; do
 	--driver) driver=--driver; shift ;;
 	--systemd) systemd=overlay; shift ;;
 	--xfs-root) systemd=xfs; shift ;;
+	--deb) systemd=overlay; XFSHM_ROOTFS=deb; shift ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -70,6 +73,8 @@ load_versions
 KBUILD=$("$TOP/scripts/build-kernel.sh")
 ROOTFS=$("$TOP/scripts/build-rootfs.sh" ${systemd:+--systemd} ${XFSHM_ROOTFS:+--$XFSHM_ROOTFS})
 [ "$variant" = both ] && driver=--driver
+[ "${XFSHM_ROOTFS:-}" != deb ] || { [ "$XFSHM_KERNEL" = distro ] && [ "$systemd" = overlay ]; } ||
+	die "--deb boots Debian's kernel (XFSHM_KERNEL=distro), in the systemd guest"
 [ -z "$systemd" ] || [ "$variant" != both ] || die "the systemd guest runs one variant (rust or c)"
 kos=()
 case $variant in
@@ -102,6 +107,9 @@ for ko in "${kos[@]}"; do
 	# What scripts/distro-install.sh checks before installing a module for Debian's kernel.
 	[ ! -f "${ko#*=}.imports" ] || cp "${ko#*=}.imports" "$RUN/${ko%%=*}.imports"
 done
+if [ "${XFSHM_ROOTFS:-}" = deb ]; then
+	"$TOP/scripts/build-deb.sh" "$RUN/debs" > /dev/null
+fi
 mkdir -p "$RUN/bin"
 SAMPLES=$("$TOP/scripts/build-samples.sh")
 for f in "$TOP"/samples/*/Cargo.toml; do
@@ -115,6 +123,7 @@ flock -u 8
 	printf 'XFSHM_KERNEL=%q\n' "$XFSHM_KERNEL"
 	printf 'XFSHM_INTERACTIVE=%q\n' "$([ $# -eq 0 ] && echo 1 || echo 0)"
 	printf 'XFSHM_ROOT=%q\n' "$systemd"
+	printf 'XFSHM_ROOTFS=%q\n' "${XFSHM_ROOTFS:-}"
 } > "$RUN/env"
 if [ $# -gt 0 ]; then
 	printf '%q ' "$@" > "$RUN/cmd"
