@@ -55,7 +55,7 @@ vmlog=$(mktemp)
 trap 'rm -f "$vmlog"' EXIT
 # A guest that crashes before the benchmark starts (seen once: an int3 oops in sched_clock_tick
 # while the TCG guest patched a static key at boot) is booted again, once.
-for attempt in 1 2; do
+for _ in 1 2; do
 	rc=0
 	"$TOP/scripts/vm.sh" --keep --variant both --cpus 2 --timeout 14400 -- \
 		env BENCH_REPS="${BENCH_REPS:-5}" BENCH_SCALE="${BENCH_SCALE:-1}" BENCH_ONLY="${BENCH_ONLY:-}" BENCH_MOUNTS="${BENCH_MOUNTS:-100}" \
@@ -70,8 +70,8 @@ for attempt in 1 2; do
 done
 [ -n "$run" ] && [ -s "$run/out/bench.raw" ] || die "the benchmark produced no results (status $rc)"
 cp "$run/out/bench.raw" "$out/bench.raw"
-[ $rc = 0 ] && rm -rf "$run"
+[ "$rc" = 0 ] && rm -rf "$run"
 "$py" "$TOP/scripts/bench-report" "$out/bench.raw" "$out" \
 	--title "XFS health monitor, Rust/C cost (QEMU TCG, ${BENCH_CLOCK:-icount} clock, ${BENCH_REPS:-5} reps)"
 log "results in $out"
-exit $rc
+exit "$rc"

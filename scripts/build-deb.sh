@@ -84,6 +84,7 @@ grep -q '^xfshm_check_module() {$' "$stage/debian/$mod.preinst" || die "the prei
 
 log "building the packages of $version in the sid build root"
 logf=$CACHE/deb-build/build.log
+# shellcheck disable=SC2016 # the script's own arguments, expanded where it runs
 droot /bin/sh -c 'cd "$1" && dpkg-buildpackage --build=binary --no-sign' _ "$stage" > "$logf" 2>&1 || {
 	tail -n 30 "$logf" >&2
 	die "dpkg-buildpackage failed; log in $logf"
@@ -94,6 +95,7 @@ for d in "${debs[@]}"; do
 done
 rc=0
 # As a user (lintian advises against root), on copies it can read.
+# shellcheck disable=SC2016 # the script's own arguments, expanded where it runs
 droot /bin/sh -c 'mkdir /tmp/lint && cp "$@" /tmp/lint/ && chmod -R a+rX /tmp/lint && cd /tmp/lint &&
 	runuser -u nobody -- env HOME=/tmp/lint lintian --fail-on error,warning ./*.deb' _ "${debs[@]}" \
 	> "$CACHE/deb-build/lintian.txt" 2>&1 || rc=$?

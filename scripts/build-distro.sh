@@ -160,7 +160,7 @@ if [ ! -f "$KBUILD/modroot/.done" ]; then
 	# linux-image-KREL is the package users install; its kernel, modules and module lists are in
 	# the linux-*-KREL packages it depends on (linux-binary, linux-modules, linux-base).
 	pkgs="linux-image-$DISTRO_KREL $(papt apt-cache show "linux-image-$DISTRO_KREL=$DISTRO_VERSION" |
-		sed -n 's/^Depends: //p' | tr ',|' '\n\n' |
+		sed -n 's/^Depends: //p' | tr ',|' '\n' |
 		awk -v k="$DISTRO_KREL" '$1 ~ /^linux-[a-z]+-/ && substr($1, length($1) - length(k) + 1) == k { print $1 }' |
 		sort -u | tr '\n' ' ')"
 	log "fetching $pkgs($DISTRO_VERSION)"

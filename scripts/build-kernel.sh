@@ -35,7 +35,7 @@ if [ ! -f "$KBUILD/.configured" ]; then
 		# The test kernel's configuration, then the RT lines with olddefconfig.  (PREEMPT_RT
 		# needs EXPERT, and under EXPERT allnoconfig would switch off what is otherwise on
 		# without a prompt: BLOCK, FUTEX, EPOLL, ...)
-		XFSHM_KERNEL=test kernel_fragment > "$KBUILD/.fragment-test"
+		XFSHM_KERNEL="test" kernel_fragment > "$KBUILD/.fragment-test"
 		kmake -s KCONFIG_ALLCONFIG="$KBUILD/.fragment-test" allnoconfig
 		grep -E '^CONFIG_' "$TOP/scripts/kernel-rt.config" >> "$KBUILD/.config"
 		kmake -s olddefconfig

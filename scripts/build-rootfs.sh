@@ -112,6 +112,7 @@ if [ "$flavour" = deb- ]; then
 	test -f "$ROOTFS.tmp/boot/initrd.img-$DISTRO_KREL" || die "linux-image-$DISTRO_KREL made no initramfs"
 	echo xfs > "$ROOTFS.tmp/usr/share/initramfs-tools/modules.d/xfshm"
 	echo MODULES=list > "$ROOTFS.tmp/etc/initramfs-tools/conf.d/xfshm"
+	# shellcheck disable=SC2016 # the script's own arguments, expanded where it runs
 	unshare --mount --propagation private -- /bin/sh -c '
 		set -e
 		mount -t proc proc "$1/proc"

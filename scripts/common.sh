@@ -1,4 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Its variables are for the scripts that source it.
+# shellcheck disable=SC2034
 # Shared paths and helpers for the project's scripts.  Source it; do not run it.
 #
 # Everything heavy (the unpacked kernel tree, the kernel build, bindgen, the VM root filesystem)
@@ -172,6 +175,7 @@ fetch_deb() { # name version destdir
 	mkdir -p "$dir"
 	(cd "$APTP/cache/archives" && papt apt-get download "$1=$2" >/dev/null) \
 		|| die "cannot download $1=$2"
+	# shellcheck disable=SC2012 # Debian package file names have no spaces
 	ls "$APTP/cache/archives/$1_"*.deb | head -n1
 }
 
@@ -246,6 +250,7 @@ load_distro() {
 # Run a command in the build root as root, with the cache and the checkout at their own paths
 # (a kernel build records absolute paths), in a private mount namespace that ends with it.
 droot() {
+	# shellcheck disable=SC2016 # the script's own arguments, expanded where it runs
 	unshare --mount --propagation private -- /bin/bash -c '
 		set -e
 		r=$1 cache=$2 top=$3

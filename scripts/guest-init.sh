@@ -8,6 +8,7 @@
 export PATH=/xfshm/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=${TERM:-linux}
 [ "${XFSHM_SYSTEMD:-}" = 1 ] || mount -t 9p -o trans=virtio,version=9p2000.L,ro modules /lib/modules
+# shellcheck source=/dev/null # written by scripts/vm.sh for each run
 . /xfshm/env
 export XFSHM_VARIANT XFSHM_KERNEL XFSHM_ROOT XFSHM_ROOTFS
 export TEST_DEV=/dev/vda SCRATCH_DEV=/dev/vdb SCRATCH_RTDEV=/dev/vdc SCRATCH_LOGDEV=/dev/vdd
@@ -52,7 +53,7 @@ if [ "${XFSHM_SYSTEMD:-}" = 1 ]; then
 	state=$(timeout 600 systemctl is-system-running --wait)
 	echo "xfshm: systemd is $state" > /dev/kmsg
 	[ "$state" = running ] || systemctl --failed --no-legend --plain | sed 's/^/xfshm: failed unit: /'
-	cd /host
+	cd /host || finish 125
 	if [ "$XFSHM_INTERACTIVE" = 1 ]; then
 		echo "xfshm VM, systemd ($XFSHM_VARIANT xfs.ko): exit to power off"
 		setsid -c bash -l
@@ -86,7 +87,7 @@ elif ! xfshm-load "$XFSHM_VARIANT"; then
 	finish 125
 fi
 
-cd /host
+cd /host || finish 125
 if [ "$XFSHM_INTERACTIVE" = 1 ]; then
 	echo "xfshm VM ($XFSHM_VARIANT xfs.ko): TEST_DEV=$TEST_DEV SCRATCH_DEV=$SCRATCH_DEV; exit to power off"
 	setsid -c bash -l

@@ -8,6 +8,7 @@
 # runs scripts/guest-init.sh once the boot is done; that records the status and the journal and
 # powers off.
 export PATH=/xfshm/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# shellcheck source=/dev/null # written by scripts/vm.sh for each run
 . /xfshm/env
 
 # The run directory: /xfshm, or under the new root once it has moved there.

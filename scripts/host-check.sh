@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The checks that need no VM: the userspace library's tests (samples/xfs-healthmon: its ABI
 # against include/uapi/xfs_healthmon.h, decoding, text, JSON, a recorded stream) and its clippy
-# and rustfmt, and a docutils build of every reST file in Documentation/ with no warning.
+# and rustfmt, shellcheck on every shell script of scripts/ and tests/, and a docutils build of
+# every reST file in Documentation/ with no warning.
 # Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -32,6 +33,22 @@ for m in "$TOP"/samples/*/Cargo.toml; do
 		bad "rustfmt $(basename "$(dirname "$m")") (run cargo fmt there)"
 	fi
 done
+
+# Debian's shellcheck on every shell script of scripts/ and tests/, sourced ones included
+# (they say "# shellcheck shell=bash"), with the settings of .shellcheckrc.
+sh_files=()
+while read -r f; do
+	case $(head -n1 "$f") in
+	'#!'*bash* | '#!'*/sh) sh_files+=("$f") ;;
+	*) ! grep -q '^# shellcheck shell=' "$f" || sh_files+=("$f") ;;
+	esac
+done < <(cd "$TOP" && find scripts tests -type f | sort)
+if out=$(cd "$TOP" && shellcheck -x "${sh_files[@]}" 2>&1); then
+	ok "shellcheck: ${#sh_files[@]} scripts"
+else
+	bad "shellcheck"
+	head -n 60 <<<"$out"
+fi
 
 # docutils, from the system's Python or a virtual environment of the cache.
 py=python3

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Sourced (bash): whether an xfs.ko built for Debian's kernel can load into the kernel running
 # here, asked before anything is changed.  scripts/distro-install.sh asks it of the module it is
 # given; scripts/build-deb.sh copies this function into the preinst of the module package, where

@@ -28,7 +28,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 "$TOP/scripts/setup.sh" 2>/dev/null
 load_versions
-check= build=
+check='' build=''
 for arg; do
 	case $arg in
 	--check) check=y ;;
@@ -290,7 +290,7 @@ patch 8 the Kconfig choice and the crate root, patch 9 the
 documentation.  Every prefix of the series builds with the choice on.""")
 open(path, "w").write(s)
 EOF
-log "wrote $(ls "$TOP/patches" | wc -l) files to patches/"
+log "wrote $(find "$TOP/patches" -maxdepth 1 -type f | wc -l) files to patches/"
 [ -n "$check" ] || exit 0
 
 # The checks: git am on the pristine base, checkpatch and rustfmt after every patch.
@@ -315,6 +315,7 @@ for p in "$TOP"/patches/0*.patch; do
 		sed -n '1,20p' "$work/cp.log"
 	fi
 	rs=$(cd "$work/am" && find fs/xfs/healthmon -name '*.rs' 2>/dev/null | sort)
+	# shellcheck disable=SC2086 # $rs: one file name a line, none with spaces
 	if [ -z "$rs" ] || (cd "$work/am" && rustfmt --check --edition 2021 --config-path "$KSRC/.rustfmt.toml" $rs) > "$work/fmt.log" 2>&1; then
 		ok "rustfmt $n"
 	else
@@ -330,7 +331,7 @@ done
 }
 
 # Every prefix of the series, built as xfs.ko against the test kernel with the choice on.
-KBUILD=$(XFSHM_KERNEL=test "$TOP/scripts/build-kernel.sh")
+KBUILD=$(XFSHM_KERNEL="test" "$TOP/scripts/build-kernel.sh")
 B=$CACHE/patches-bisect-$(basename "$KBUILD")
 exec 8> "$B.lock"
 flock 8

@@ -14,7 +14,7 @@ mkdir -p "$CACHE"
 
 # 1. Build packages from the machine's own suite.
 PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio kmod clang-19 lld-19 llvm-19
-      libclang-19-dev qemu-system-x86 mmdebstrap xz-utils rsync patch"
+      libclang-19-dev qemu-system-x86 mmdebstrap xz-utils rsync patch shellcheck"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

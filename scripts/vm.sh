@@ -97,6 +97,7 @@ done
 
 mkdir -p "$CACHE/runs"
 RUN=$(mktemp -d "$CACHE/runs/run.XXXXXX")
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	if [ -z "$keep" ] && [ "${status:-1}" = 0 ]; then rm -rf "$RUN"; fi
 }
@@ -148,6 +149,7 @@ init=/sbin/xfshm-init
 rootdisk=()
 if [ -n "$systemd" ]; then
 	init=/sbin/xfshm-sdinit
+	# shellcheck disable=SC2054 # -drive's value is one argument, its commas QEMU's
 	[ "$systemd" != xfs ] ||
 		rootdisk=(-drive file="$ROOTFS.xfs",if=virtio,format=raw,snapshot=on,cache=unsafe)
 fi
@@ -230,10 +232,10 @@ done
 rm -f "$RUN"/*.img
 
 status=0
-if [ $qrc = 124 ] || [ $qrc = 137 ]; then
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "vm: guest timed out after ${timeout_s}s" >&2
 	status=124
-elif [ $qrc != 0 ]; then
+elif [ "$qrc" != 0 ]; then
 	echo "vm: qemu failed with status $qrc: $(tail -n 5 "$RUN/qemu.err")" >&2
 	status=125
 elif [ ! -f "$RUN/status" ]; then
