@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The checks that need no VM: the userspace library's tests (samples/xfs-healthmon: its ABI
-# against include/uapi/xfs_healthmon.h, decoding, text, JSON, a recorded stream) and its clippy
-# and rustfmt, shellcheck on every shell script of scripts/ and tests/, and a docutils build of
-# every reST file in Documentation/ with no warning.
+# The checks that need no VM: the tests of the userspace crates (samples/, one workspace; the
+# library's check its ABI against include/uapi/xfs_healthmon.h, decoding, text, JSON, a recorded
+# stream), clippy -D warnings and rustfmt on all of them, shellcheck on every shell script of
+# scripts/ and tests/, and a docutils build of every reST file in Documentation/ with no warning.
 # Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
@@ -12,27 +12,31 @@ pass=0 fail=0
 ok() { echo "ok: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
-lib=$TOP/samples/xfs-healthmon/Cargo.toml
-if out=$(cargo test -q --locked --manifest-path "$lib" 2>&1); then
+# The userspace crates, one workspace: every crate's tests, clippy and rustfmt.
+ws=$TOP/samples/Cargo.toml
+if out=$(cargo test -q --locked --workspace --manifest-path "$ws" 2>&1); then
 	n=$(sed -nE 's/^test result: ok\. ([0-9]+) passed.*/\1/p' <<<"$out" | awk '{ s += $1 } END { print s + 0 }')
-	ok "library tests: ${n:-0} passed"
+	ok "samples tests: ${n:-0} passed"
 else
-	bad "library tests"
+	bad "samples tests"
 	grep -E -B2 -A12 'FAILED|panicked|^error' <<<"$out" | head -n 60
 fi
-if out=$(cargo clippy -q --locked --all-targets --manifest-path "$lib" -- -D warnings 2>&1); then
-	ok "library clippy"
-else
-	bad "library clippy"
-	head -n 40 <<<"$out"
-fi
-for m in "$TOP"/samples/*/Cargo.toml; do
-	if cargo fmt --check --manifest-path "$m" >/dev/null 2>&1; then
-		ok "rustfmt $(basename "$(dirname "$m")")"
+for c in xfs-healthmon hmtest hmprobe hmstress hmbench; do
+	if out=$(cargo clippy -q --locked -p "$c" --all-targets --manifest-path "$ws" -- -D warnings 2>&1); then
+		ok "clippy $c"
 	else
-		bad "rustfmt $(basename "$(dirname "$m")") (run cargo fmt there)"
+		bad "clippy $c"
+		head -n 40 <<<"$out"
+	fi
+	if cargo fmt -p "$c" --check --manifest-path "$ws" >/dev/null 2>&1; then
+		ok "rustfmt $c"
+	else
+		bad "rustfmt $c (run cargo fmt --all in samples/)"
 	fi
 done
+members=$(sed -n 's/^members = \[\(.*\)\]$/\1/p' "$ws" | tr -d '",')
+[ "$(tr ' ' '\n' <<<"$members" | sort | xargs)" = "hmbench hmprobe hmstress hmtest xfs-healthmon" ] ||
+	bad "the workspace's members ($members) are not the crates this script checks"
 
 # Debian's shellcheck on every shell script of scripts/ and tests/, sourced ones included
 # (they say "# shellcheck shell=bash"), with the settings of .shellcheckrc.

@@ -113,9 +113,7 @@ if [ "${XFSHM_ROOTFS:-}" = deb ]; then
 fi
 mkdir -p "$RUN/bin"
 SAMPLES=$("$TOP/scripts/build-samples.sh")
-for f in "$TOP"/samples/*/Cargo.toml; do
-	cp "$SAMPLES/$(basename "$(dirname "$f")")" "$RUN/bin/"
-done
+cp "$SAMPLES"/* "$RUN/bin/"
 cp "$TOP/scripts/guest-init.sh" "$TOP/scripts/guest-sdinit.sh" "$RUN/"
 cp "$TOP/scripts/guest-load.sh" "$RUN/bin/xfshm-load"
 flock -u 8

@@ -29,14 +29,8 @@
 //!                           XFS mounted on DIR/*, as on a host with a healer per mount
 //! ```
 
-#[path = "../../hmprobe/src/v0.rs"]
-#[allow(dead_code, unused_imports)]
-mod v0;
-
 use std::fs::File;
 use std::fs::OpenOptions;
-use std::io::Read;
-use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::os::fd::FromRawFd;
 use std::os::fd::OwnedFd;
@@ -48,17 +42,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
-const DRIVER_CTL: &str = "/sys/kernel/debug/xfs_hmdrv/ctl";
-
-type Res<T> = Result<T, String>;
-
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-fn num(s: &str) -> Res<u64> {
-    s.parse().map_err(|_| format!("not a number: {s}"))
-}
+use hmtest::driver;
+use hmtest::errno;
+use hmtest::num;
+use hmtest::v0;
+use hmtest::Res;
 
 fn monotonic_ns() -> u64 {
     let mut ts = libc::timespec {
@@ -135,16 +123,7 @@ impl Fs {
         let cmd = cmd
             .replace("F0", &self.files[0].as_raw_fd().to_string())
             .replace("F1", &self.files[1].as_raw_fd().to_string());
-        let mut ctl = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(DRIVER_CTL)
-            .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
-        ctl.write_all(cmd.as_bytes())
-            .map_err(|e| format!("driver command '{cmd}': {e}"))?;
-        let mut res = String::new();
-        ctl.read_to_string(&mut res).map_err(|e| e.to_string())?;
-        Ok(res)
+        driver::run(&cmd)
     }
 
     /// The value of `key=` in a driver command's result.

@@ -48,37 +48,17 @@
 //!   bytes               from now on, print each record also as 64 bytes of hex, time_ns zeroed
 //! ```
 
-mod v0;
-
 use std::ffi::CString;
 use std::io::Write;
 use std::process::Command;
-use v0::Record;
+
+use hmtest::driver;
+use hmtest::errno;
+use hmtest::errno_name;
+use hmtest::parse_num;
+use hmtest::v0;
+use hmtest::v0::Record;
 use xfs_healthmon::abi::e;
-
-/// The name of an errno value, as the tests print it.
-fn errno_name(e: i32) -> String {
-    let name = match e {
-        libc::EPERM => "EPERM",
-        libc::EINTR => "EINTR",
-        libc::EBADF => "EBADF",
-        libc::EAGAIN => "EAGAIN",
-        libc::ENOMEM => "ENOMEM",
-        libc::EFAULT => "EFAULT",
-        libc::EBUSY => "EBUSY",
-        libc::EEXIST => "EEXIST",
-        libc::EINVAL => "EINVAL",
-        libc::ENOTTY => "ENOTTY",
-        libc::ESTALE => "ESTALE",
-        libc::EACCES => "EACCES",
-        _ => return format!("errno {e}"),
-    };
-    name.to_string()
-}
-
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
 
 /// Result line of a call returning -1 on error.
 fn result(what: &str, ret: i64) -> String {
@@ -124,14 +104,6 @@ fn monitor_arg(opts: &[&str]) -> (v0::HealthMonitor, bool, Option<String>) {
     (hmo, badptr, path)
 }
 
-fn parse_num(s: &str) -> u64 {
-    if let Some(h) = s.strip_prefix("0x") {
-        u64::from_str_radix(h, 16).unwrap_or(0)
-    } else {
-        s.parse().unwrap_or(0)
-    }
-}
-
 /// A pointer the kernel cannot read from.
 fn bad_pointer() -> *mut libc::c_void {
     8 as *mut libc::c_void
@@ -155,9 +127,6 @@ struct Probe {
     /// What `known_inodes` said when the files were last opened (kept after `unfiles`).
     known: Vec<(u64, u32, String)>,
 }
-
-/// The report driver's command file.
-const DRIVER_CTL: &str = "/sys/kernel/debug/xfs_hmdrv/ctl";
 
 /// What one read attempt ended with.
 enum ReadEnd {
@@ -426,13 +395,9 @@ impl Probe {
                     .map_or_else(|| w.to_string(), |f| f.as_raw_fd().to_string()),
             })
             .collect();
-        let mut ctl = match std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(DRIVER_CTL)
-        {
+        let mut ctl = match driver::open() {
             Ok(f) => f,
-            Err(e) => return format!("drv {cmd}: {DRIVER_CTL}: {e}"),
+            Err(e) => return format!("drv {cmd}: {}: {e}", driver::CTL),
         };
         if let Err(e) = ctl.write_all(words.join(" ").as_bytes()) {
             let name = e.raw_os_error().map_or_else(|| e.to_string(), errno_name);

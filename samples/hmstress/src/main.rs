@@ -39,9 +39,6 @@
 //! ```
 
 mod rtwindow;
-#[path = "../../hmprobe/src/v0.rs"]
-#[allow(dead_code, unused_imports)]
-mod v0;
 mod wake;
 
 use std::fs::File;
@@ -58,65 +55,19 @@ use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
-const DRIVER_CTL: &str = "/sys/kernel/debug/xfs_hmdrv/ctl";
+use hmtest::driver;
+use hmtest::errno;
+use hmtest::errno_name;
+use hmtest::ioctl_result;
+use hmtest::num;
+use hmtest::v0;
+use hmtest::Res;
+use hmtest::Rng;
+
 /// `XFS_HEALTH_MONITOR_TYPE_UNMOUNT`.
 const TYPE_UNMOUNT: u32 = 2;
 /// `XFS_IOC_GOINGDOWN`, `_IOR('X', 125, __u32)`.
 const XFS_IOC_GOINGDOWN: u64 = (2 << 30) | (4 << 16) | ((b'X' as u64) << 8) | 125;
-
-type Res<T> = Result<T, String>;
-
-fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
-fn errno_name(e: i32) -> String {
-    let name = match e {
-        libc::EPERM => "EPERM",
-        libc::EINTR => "EINTR",
-        libc::EBADF => "EBADF",
-        libc::EAGAIN => "EAGAIN",
-        libc::ENOMEM => "ENOMEM",
-        libc::EFAULT => "EFAULT",
-        libc::EEXIST => "EEXIST",
-        libc::EINVAL => "EINVAL",
-        libc::ENOTTY => "ENOTTY",
-        libc::ESTALE => "ESTALE",
-        libc::ESPIPE => "ESPIPE",
-        libc::EOPNOTSUPP => "EOPNOTSUPP",
-        _ => return format!("errno {e}"),
-    };
-    name.to_string()
-}
-
-fn num(s: &str) -> Res<u64> {
-    s.parse().map_err(|_| format!("not a number: {s}"))
-}
-
-/// xorshift64*, as the report driver's `rand` uses.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 fn gettid() -> i32 {
     // SAFETY: No arguments.
@@ -205,19 +156,6 @@ fn signal_thread(tid: i32) {
 }
 
 /// The filesystem under test: its root directory and two files for the driver's reports.
-/// Runs one command of the report driver; the open control file, from which its result line
-/// can be read.
-fn driver_command(cmd: &str) -> Res<File> {
-    let mut ctl = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(DRIVER_CTL)
-        .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
-    ctl.write_all(cmd.as_bytes())
-        .map_err(|e| format!("driver command '{cmd}': {e}"))?;
-    Ok(ctl)
-}
-
 struct Fs {
     mount: String,
     root: Option<File>,
@@ -256,7 +194,7 @@ impl Fs {
         for (i, f) in self.files.iter().enumerate() {
             cmd = cmd.replace(&format!("F{i}"), &f.as_raw_fd().to_string());
         }
-        let mut ctl = driver_command(&cmd)?;
+        let mut ctl = driver::command(&cmd)?;
         let mut res = String::new();
         ctl.read_to_string(&mut res).map_err(|e| e.to_string())?;
         Ok(res)
@@ -725,7 +663,7 @@ impl Reporter {
                     let cmd = cmds[i % cmds.len()]
                         .replace("F0", &files[0].to_string())
                         .replace("F1", &files[1].to_string());
-                    driver_command(&cmd)?;
+                    driver::command(&cmd)?;
                     commands.fetch_add(1, SeqCst);
                     i += 1;
                 }
@@ -764,7 +702,7 @@ fn churn(fs: &Fs, seed: u64, rounds: u64) -> Res<()> {
         let mut readers = Vec::new();
         for _ in 0..1 + rng.below(3) {
             let style = [Style::Blocking, Style::Poll, Style::Epoll][rng.below(3) as usize];
-            let (fd, stop, s) = (hm.0, stop.clone(), rng.next());
+            let (fd, stop, s) = (hm.0, stop.clone(), rng.next_u64());
             let tid = Arc::new(AtomicI32::new(0));
             let t = tid.clone();
             readers.push((
@@ -887,14 +825,8 @@ fn unmount_races(mount: &str, seed: u64, rounds: u64, dev: &str, rtdev: &str) ->
                     1 + rng.below(4),
                     500 + rng.below(5000)
                 );
-                let reporter = std::thread::spawn(move || -> Res<()> {
-                    let mut ctl = OpenOptions::new()
-                        .read(true)
-                        .write(true)
-                        .open(DRIVER_CTL)
-                        .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
-                    ctl.write_all(cmd.as_bytes()).map_err(|e| e.to_string())
-                });
+                let reporter =
+                    std::thread::spawn(move || -> Res<()> { driver::command(&cmd).map(drop) });
                 std::thread::sleep(Duration::from_millis(rng.below(10)));
                 if !sh(&format!("umount -l {mount}")) {
                     return Err(format!("round {round}: umount -l failed"));
@@ -1065,11 +997,7 @@ fn lossy(fs: &Fs, n: u64) -> Res<()> {
     let hm = fs.monitor()?;
     let cache = "/sys/kernel/slab/kmalloc-64/failslab";
     // Open the driver's file first: its allocations must not be failed.
-    let mut ctl = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(DRIVER_CTL)
-        .map_err(|e| format!("{DRIVER_CTL}: {e}"))?;
+    let mut ctl = driver::open().map_err(|e| format!("{}: {e}", driver::CTL))?;
     let f0 = fs.files[0].as_raw_fd();
     let cmds: Vec<String> = (0..n)
         .map(|i| format!("media {f0} 1 {} 1", i * 16))
@@ -1196,20 +1124,12 @@ fn fuzz_body(rng: &mut Rng) -> [u8; 32] {
         _ => {
             for x in b.iter_mut() {
                 if rng.chance(10) {
-                    *x = rng.next() as u8;
+                    *x = rng.next_u64() as u8;
                 }
             }
         }
     }
     b
-}
-
-fn ioctl_result(r: i64) -> String {
-    if r < 0 {
-        errno_name(errno())
-    } else {
-        "ok".into()
-    }
 }
 
 /// Seeded random calls of the ioctls and reads, one transcript line each, with the monitor's
@@ -1269,7 +1189,7 @@ fn fuzz(fs: &Fs, seed: u64, calls: u64) -> Res<()> {
                         )
                     }
                     _ => {
-                        let c = (rng.next() as u32 | 0x8000_0000) as u64 & !0xff00
+                        let c = (rng.next_u64() as u32 | 0x8000_0000) as u64 & !0xff00
                             | ((b'Y' as u64) << 8);
                         (c, format!("{c:#x}"))
                     }
@@ -1342,7 +1262,7 @@ fn fuzz(fs: &Fs, seed: u64, calls: u64) -> Res<()> {
             // Reports, so that there is something to read.
             6 => {
                 let k = 1 + rng.below(20);
-                fs.driver(&format!("rand F0 {} {k} F1", rng.next() % 1000))?;
+                fs.driver(&format!("rand F0 {} {k} F1", rng.next_u64() % 1000))?;
                 reported += k;
                 format!("report {k}")
             }

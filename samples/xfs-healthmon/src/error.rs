@@ -92,3 +92,26 @@ impl std::error::Error for Error {
         Some(&self.source)
     }
 }
+
+/// The symbolic name of an errno value (`"EINVAL"`): those that the monitor's calls return (the
+/// C reference's: `EPERM`, `EEXIST`, `EINVAL`, `EFAULT`, `EBADF`, `ESTALE`, `ENOTTY`, `EAGAIN`,
+/// `EINTR`, ...) and a few that tests of the descriptor meet.  `None` for any other.
+pub fn errno_name(errno: i32) -> Option<&'static str> {
+    Some(match errno {
+        libc::EPERM => "EPERM",
+        libc::EINTR => "EINTR",
+        libc::EBADF => "EBADF",
+        libc::EAGAIN => "EAGAIN",
+        libc::ENOMEM => "ENOMEM",
+        libc::EACCES => "EACCES",
+        libc::EFAULT => "EFAULT",
+        libc::EBUSY => "EBUSY",
+        libc::EEXIST => "EEXIST",
+        libc::EINVAL => "EINVAL",
+        libc::ENOTTY => "ENOTTY",
+        libc::ESPIPE => "ESPIPE",
+        libc::ESTALE => "ESTALE",
+        libc::EOPNOTSUPP => "EOPNOTSUPP",
+        _ => return None,
+    })
+}

@@ -28,6 +28,7 @@ mod record;
 mod stream;
 pub mod text;
 
+pub use error::errno_name;
 pub use error::Error;
 pub use error::ErrorKind;
 pub use fdinfo::FdInfo;
