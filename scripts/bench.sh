@@ -28,7 +28,7 @@ set -euo pipefail
 export XFSHM_KERNEL=bench XFSHM_ROOTFS=bench
 out=${BENCH_OUT:-$TOP/bench-out}
 mkdir -p "$out"
-"$TOP/scripts/setup.sh"
+setup_versions
 "$TOP/scripts/build-kernel.sh" >/dev/null
 "$TOP/scripts/build-rootfs.sh" --bench >/dev/null
 "$TOP/scripts/build-module.sh" --variant c --driver >/dev/null

@@ -23,8 +23,7 @@ set -euo pipefail
 export XFSHM_KERNEL=distro
 . "$(dirname "$0")/common.sh"
 outdir=${1:-$TOP/deb-out}
-"$TOP/scripts/setup.sh" >/dev/null
-load_versions
+setup_versions
 load_distro
 
 KO=$("$TOP/scripts/build-module.sh")

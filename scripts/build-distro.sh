@@ -24,8 +24,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 [ "$XFSHM_KERNEL" = distro ] || die "build-distro.sh is for XFSHM_KERNEL=distro"
-"$TOP/scripts/setup.sh" >/dev/null
-load_versions
+setup_versions
 load_distro
 
 # The stock kernel has virtio_blk, 9p and its transport as modules, which must be loaded before

@@ -17,8 +17,7 @@ set -euo pipefail
 [ "$XFSHM_KERNEL" != distro ] || exec "$TOP/scripts/build-distro.sh"
 prepare_only=
 [ "${1:-}" != --prepare ] || prepare_only=y
-"$TOP/scripts/setup.sh"
-load_versions
+setup_versions
 KBUILD=$(kbuild_dir)
 
 if [ -f "$KBUILD/.built" ] && [ -f "$KBUILD/modroot/.done" ] ||

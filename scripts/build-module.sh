@@ -35,16 +35,14 @@ fresh=
 objects=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--variant) variant=$2; shift 2 ;;
+	--variant | --variant=*) variant_flag "rust c" "$@"; shift "$nshift" ;;
 	--driver) driver=y; shift ;;
 	--fresh) fresh=y; shift ;;
 	--objects) objects=y; fresh=y; driver=y; shift ;;
 	*) break ;;
 	esac
 done
-case $variant in rust | c) ;; *) die "unknown variant '$variant' (rust or c)" ;; esac
-"$TOP/scripts/setup.sh" 2>/dev/null
-load_versions
+setup_versions
 [ "$XFSHM_KERNEL" != distro ] || load_distro
 KBUILD=$("$TOP/scripts/build-kernel.sh" ${objects:+--prepare})
 FARM=$KBUILD-xfs-oot

@@ -21,7 +21,7 @@
 # curl; it boots like the systemd guest (--systemd is implied).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-"$TOP/scripts/setup.sh" >/dev/null
+setup_versions
 
 PACKAGES="xfsprogs util-linux mount dmsetup kmod procps attr acl libcap2-bin bash coreutils
           diffutils sed grep gawk findutils strace"
@@ -39,7 +39,6 @@ case $flavour in
 systemd-) PACKAGES="$PACKAGES $SYSTEMD_PACKAGES" ;;
 bench-) PACKAGES="$PACKAGES fio" ;;
 deb-)
-	load_versions
 	XFSHM_KERNEL=distro load_distro
 	PACKAGES="$PACKAGES $SYSTEMD_PACKAGES linux-image-$DISTRO_KREL=$DISTRO_VERSION initramfs-tools
 		prometheus-node-exporter curl" ;;

@@ -26,8 +26,7 @@
 # it under QEMU with TCG only (a wrapper drops kunit.py's -accel kvm: KVM guests hang here).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-"$TOP/scripts/setup.sh" 2>/dev/null
-load_versions
+setup_versions
 check='' build=''
 for arg; do
 	case $arg in

@@ -4,8 +4,7 @@
 # configuration, as `make rustfmt` does in the tree.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-"$TOP/scripts/setup.sh" 2>/dev/null
-load_versions
+setup_versions
 args=()
 [ "${1:-}" = --check ] && args=(--check)
 dirs=$(cd "$TOP" && ls -d fs/xfs/healthmon samples 2>/dev/null || true)

@@ -6,7 +6,9 @@
 #    of the machine's own Debian mirror through a private apt state (the system's apt configuration
 #    is never changed and no host name is written anywhere),
 #  - bindgen-cli 0.72.1,
-# all kept in $CACHE and keyed by version, so a second run does nothing.
+# all kept in $CACHE and keyed by version, so a second run does nothing.  It says what it does
+# and why it fails on stderr; with --quiet it says nothing when there was nothing to do (the
+# other scripts run it so, through setup_versions of common.sh).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -86,4 +88,5 @@ LINUX_DEB_VERSION=${LINUX_DEB_VERSION:-}
 RUST_VERSION=$RUST_VERSION
 EOV
 mv "$VERSIONS_FILE.tmp.$$" "$VERSIONS_FILE"
-log "setup complete: linux $LINUX_VERSION, rust-src $RUST_VERSION, cache $CACHE"
+[ "${1:-}" = --quiet ] ||
+	log "setup complete: linux $LINUX_VERSION, rust-src $RUST_VERSION, cache $CACHE"

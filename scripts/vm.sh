@@ -46,8 +46,7 @@ driver=
 systemd=
 while [ $# -gt 0 ]; do
 	case $1 in
-	--variant) variant=$2; shift 2 ;;
-	--variant=*) variant=${1#*=}; shift ;;
+	--variant | --variant=*) variant_flag "rust c both" "$@"; shift "$nshift" ;;
 	--timeout) timeout_s=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
@@ -67,8 +66,7 @@ done
 mkdir -p "$CACHE"
 exec 8>"$CACHE/.vm-prepare.lock"
 flock 8
-"$TOP/scripts/setup.sh" 2>/dev/null
-load_versions
+setup_versions
 [ "$XFSHM_KERNEL" != distro ] || load_distro
 KBUILD=$("$TOP/scripts/build-kernel.sh")
 ROOTFS=$("$TOP/scripts/build-rootfs.sh" ${systemd:+--systemd} ${XFSHM_ROOTFS:+--$XFSHM_ROOTFS})
