@@ -42,7 +42,9 @@ if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
 	when=$(date +%s)
 	what="$what with changes not committed"
 fi
-crate=$(sed -n 's/^version = "\(.*\)"$/\1/p' samples/xfs-healthmon/Cargo.toml | head -n1)
+# The workspace's version, which the command's Cargo.toml takes (version.workspace).
+crate=$(sed -n '/^\[workspace.package\]$/,/^\[/s/^version = "\(.*\)"$/\1/p' samples/Cargo.toml)
+[[ $crate =~ ^[0-9] ]] || die "no version in samples/Cargo.toml's [workspace.package]"
 version=$crate+$when
 exec 7>"$CACHE/.deb.lock"
 flock 7

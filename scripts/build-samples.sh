@@ -8,6 +8,9 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 export CARGO_TARGET_DIR=$SAMPLES_TARGET
 manifest=$TOP/samples/Cargo.toml
+# One build at a time per target directory, the copies into bin/ included.
+exec 9>"$CARGO_TARGET_DIR.lock"
+flock 9
 cargo build -q --locked --release --workspace --manifest-path "$manifest" >&2 ||
 	die "cannot build the workspace samples/"
 cargo build -q --locked --profile dist -p xfs-healthmon --manifest-path "$manifest" >&2 ||

@@ -108,8 +108,9 @@ step() { # NAME LOG COMMAND...
 }
 # A step in the background, its output kept for step_wait to show and account.
 step_bg() { # NAME LOG COMMAND...
-	local log=$2
-	timed "$@" > "$tmp/$log" 2>&1 &
+	local name=$1 log=$2
+	shift 2
+	timed "$name" "$@" > "$tmp/$log" 2>&1 &
 	echo $! > "$tmp/$log.pid"
 }
 step_wait() { # NAME LOG
