@@ -34,8 +34,8 @@ mod monitor;
 
 use std::fs::File;
 use std::fs::OpenOptions;
+use std::os::fd::AsFd;
 use std::os::fd::AsRawFd;
-use std::os::fd::FromRawFd;
 use std::os::fd::OwnedFd;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::AtomicU64;

@@ -56,23 +56,15 @@ impl Fs {
 
 /// A new monitor of the filesystem whose root directory is `root`.
 pub(crate) fn open_monitor(root: &File, mount: &str) -> Res<Monitor> {
-    let mut arg = v0::HealthMonitor::default();
-    // SAFETY: `arg` is a valid argument of the ioctl.
-    let fd = unsafe {
-        libc::ioctl(
-            root.as_raw_fd(),
-            v0::XFS_IOC_HEALTH_MONITOR as libc::c_ulong,
-            &mut arg,
-        )
-    };
-    if fd < 0 {
-        return Err(format!(
-            "XFS_IOC_HEALTH_MONITOR on {mount}: errno {}",
-            errno()
-        ));
-    }
-    // SAFETY: The ioctl returned a new fd that nothing else owns.
-    Ok(Monitor(Arc::new(unsafe { OwnedFd::from_raw_fd(fd) })))
+    let arg = v0::HealthMonitor::default();
+    xfs_healthmon::Monitor::create_fd(root.as_fd(), &arg)
+        .map(|fd| Monitor(Arc::new(fd)))
+        .map_err(|e| {
+            format!(
+                "XFS_IOC_HEALTH_MONITOR on {mount}: errno {}",
+                e.raw_os_error().unwrap_or(0)
+            )
+        })
 }
 
 /// A monitor fd.

@@ -52,22 +52,17 @@ impl Fs {
 
     /// Creates a monitor; the errno on failure.
     pub(crate) fn try_monitor(&self, verbose: bool) -> Result<Monitor, i32> {
-        let mut arg = v0::HealthMonitor {
+        let arg = v0::HealthMonitor {
             flags: u64::from(verbose),
             ..Default::default()
         };
-        // SAFETY: `arg` is a valid argument of the ioctl.
-        let fd = unsafe {
-            libc::ioctl(
-                self.root_fd(),
-                v0::XFS_IOC_HEALTH_MONITOR as libc::c_ulong,
-                &mut arg,
-            )
+        // Closed (Fs::close), the root directory is a bad descriptor, as the kernel would say.
+        let Some(root) = self.root.as_ref() else {
+            return Err(libc::EBADF);
         };
-        if fd < 0 {
-            return Err(errno());
-        }
-        Ok(Monitor(fd))
+        xfs_healthmon::Monitor::create_fd(root.as_fd(), &arg)
+            .map(|fd| Monitor(fd.into_raw_fd()))
+            .map_err(|e| e.raw_os_error().unwrap_or(0))
     }
 
     pub(crate) fn monitor(&self) -> Res<Monitor> {

@@ -14,6 +14,7 @@ use std::os::fd::AsFd;
 use std::os::fd::AsRawFd;
 use std::os::fd::BorrowedFd;
 use std::os::fd::FromRawFd;
+use std::os::fd::OwnedFd;
 use std::os::fd::RawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -94,9 +95,7 @@ impl Monitor {
             format: abi::XFS_HEALTH_MONITOR_FMT_V0,
             pad: [0; 23],
         };
-        // SAFETY: `XFS_IOC_HEALTH_MONITOR` reads a `struct xfs_health_monitor`.
-        let ret = unsafe { ioctl_arg(dir.as_raw_fd(), abi::XFS_IOC_HEALTH_MONITOR, &arg) };
-        let fd = match ret {
+        let fd = match Monitor::create_fd(dir.as_fd(), &arg) {
             Ok(fd) => fd,
             Err(e) => {
                 let kind = match e.raw_os_error() {
@@ -116,12 +115,21 @@ impl Monitor {
                 return Err(err(kind, "XFS_IOC_HEALTH_MONITOR", e));
             }
         };
-        // SAFETY: the ioctl returned a new descriptor, which nothing else owns.
-        let file = unsafe { File::from_raw_fd(fd) };
         Ok(Monitor {
-            stream: RecordStream::new(file),
+            stream: RecordStream::new(File::from(fd)),
             mount: mount.to_path_buf(),
         })
+    }
+
+    /// Creates a monitor on `dir`, an XFS filesystem's root directory, with `arg` as it is (any
+    /// flags, format or padding): the bare descriptor, or the errno.  For programs that test the
+    /// kernel's answers and drive the descriptor themselves; [`Monitor::open`] is the way in
+    /// otherwise.
+    pub fn create_fd(dir: BorrowedFd<'_>, arg: &abi::HealthMonitorArg) -> io::Result<OwnedFd> {
+        // SAFETY: `XFS_IOC_HEALTH_MONITOR` reads a `struct xfs_health_monitor`.
+        let fd = unsafe { ioctl_arg(dir.as_raw_fd(), abi::XFS_IOC_HEALTH_MONITOR, arg) }?;
+        // SAFETY: The ioctl returned a new descriptor, which nothing else owns.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
     }
 
     /// The path the monitor was opened on.
