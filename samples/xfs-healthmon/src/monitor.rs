@@ -124,9 +124,20 @@ impl Monitor {
     /// Creates a monitor on `dir`, an XFS filesystem's root directory, with `arg` as it is (any
     /// flags, format or padding): the bare descriptor, or the errno.  For programs that test the
     /// kernel's answers and drive the descriptor themselves; [`Monitor::open`] is the way in
-    /// otherwise.
+    /// otherwise.  Anything but a directory is refused with `ENOTDIR` before the call: on a
+    /// monitor the same ioctl reconfigures it and returns 0, which is no new descriptor.
     pub fn create_fd(dir: BorrowedFd<'_>, arg: &abi::HealthMonitorArg) -> io::Result<OwnedFd> {
-        // SAFETY: `XFS_IOC_HEALTH_MONITOR` reads a `struct xfs_health_monitor`.
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: `st` has room for a `struct stat`, which fstat fills on success.
+        if unsafe { libc::fstat(dir.as_raw_fd(), st.as_mut_ptr()) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: fstat succeeded, so it filled `st`.
+        if unsafe { st.assume_init() }.st_mode & libc::S_IFMT != libc::S_IFDIR {
+            return Err(io::Error::from_raw_os_error(libc::ENOTDIR));
+        }
+        // SAFETY: `dir` is a directory, which `ioctl_arg` accepts; `XFS_IOC_HEALTH_MONITOR`
+        // reads a `struct xfs_health_monitor`, and on a directory returns a new descriptor.
         let fd = unsafe { ioctl_arg(dir.as_raw_fd(), abi::XFS_IOC_HEALTH_MONITOR, arg) }?;
         // SAFETY: The ioctl returned a new descriptor, which nothing else owns.
         Ok(unsafe { OwnedFd::from_raw_fd(fd) })
