@@ -65,6 +65,17 @@ impl Fs {
             .map_err(|e| e.raw_os_error().unwrap_or(0))
     }
 
+    /// A new monitor whose RUNNING record is read, so that the readers of a test start on an
+    /// empty queue.
+    pub(crate) fn monitor_running(&self) -> Res<Monitor> {
+        let hm = self.monitor()?;
+        let mut buf = vec![0u8; 4096];
+        if !matches!(read_fd(hm.0, &mut buf), Got::Bytes(64)) {
+            return Err("no RUNNING record".into());
+        }
+        Ok(hm)
+    }
+
     pub(crate) fn monitor(&self) -> Res<Monitor> {
         self.try_monitor(false).map_err(|e| {
             format!(

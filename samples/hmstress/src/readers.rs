@@ -6,12 +6,7 @@ use super::*;
 
 /// Two readers blocked on one fd; N single reports; then the unmount.
 pub(crate) fn readers(fs: &mut Fs, n: u64) -> Res<()> {
-    let hm = fs.monitor()?;
-    let mut buf = vec![0u8; 4096];
-    // RUNNING first, so that the readers start on an empty queue.
-    if !matches!(read_fd(hm.0, &mut buf), Got::Bytes(64)) {
-        return Err("no RUNNING record".into());
-    }
+    let hm = fs.monitor_running()?;
     let fd = hm.0;
     let got = Arc::new(AtomicU64::new(0));
     let early = Arc::new(AtomicU64::new(0));

@@ -8,11 +8,7 @@ use super::*;
 pub(crate) fn sigdata(fs: &Fs, n: u64) -> Res<()> {
     catch_sigusr1();
     pin_to_cpu0();
-    let hm = fs.monitor()?;
-    let mut buf = vec![0u8; 4096];
-    if !matches!(read_fd(hm.0, &mut buf), Got::Bytes(64)) {
-        return Err("no RUNNING record".into());
-    }
+    let hm = fs.monitor_running()?;
     let fd = hm.0;
     let got = Arc::new(AtomicU64::new(0));
     let eintr = Arc::new(AtomicU64::new(0));

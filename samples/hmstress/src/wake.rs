@@ -50,13 +50,8 @@ fn epoll_exclusive(fd: i32) -> Res<i32> {
 /// so one reader and one `EPOLLEXCLUSIVE` entry wake.  Woken epoll threads only count; a reader
 /// reads the record every round, which is checked.
 pub(crate) fn wakeone(fs: &mut Fs, rounds: u64) -> Res<()> {
-    let hm = fs.monitor()?;
+    let hm = fs.monitor_running()?;
     let fd = hm.0;
-    let mut buf = vec![0u8; 4096];
-    // RUNNING first, so that the waiters start on an empty queue.
-    if !matches!(read_fd(fd, &mut buf), Got::Bytes(64)) {
-        return Err("no RUNNING record".into());
-    }
     let got = Arc::new(AtomicU64::new(0));
     let epoll_wakes = Arc::new(AtomicU64::new(0));
     let readers: Vec<Arc<AtomicI32>> = (0..WAITERS).map(|_| Arc::new(AtomicI32::new(0))).collect();
@@ -170,12 +165,8 @@ pub(crate) fn wakeone(fs: &mut Fs, rounds: u64) -> Res<()> {
 /// of which only the first 32 are mapped: the copy faults after the first half, and the
 /// reader returns 32 bytes with the second half still buffered, which it must pass on too.
 pub(crate) fn passon(fs: &mut Fs, rounds: u64, fault: bool) -> Res<()> {
-    let hm = fs.monitor()?;
+    let hm = fs.monitor_running()?;
     let fd = hm.0;
-    let mut buf = vec![0u8; 4096];
-    if !matches!(read_fd(fd, &mut buf), Got::Bytes(64)) {
-        return Err("no RUNNING record".into());
-    }
     let mut whole = 0;
     for i in 0..rounds {
         let tids: Vec<Arc<AtomicI32>> = (0..2).map(|_| Arc::new(AtomicI32::new(0))).collect();
